@@ -1,0 +1,1 @@
+"""The application: main window, session state, worker thread, menus and file I/O glue."""

@@ -1,0 +1,257 @@
+"""Experiment files: the JSON that says what to run, validated into :class:`Experiment`.
+
+An experiment names a ``problem``, one ``start`` or several ``starts``, how many ``steps``, the
+``batch_size`` (null = full batch), ``seed``, ``device``, ``dtype`` and a list of ``runs``. Each run
+names its ``optimizer`` and its hyperparameters by torch name (``lr``, ``momentum``, ``betas``…),
+optionally ``clip_norm``/``clip_value``, a ``label``, a ``batch_size`` of its own, a display
+``color`` and ``enabled``. Every error names the field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from optim_core.errors import ConfigError
+from optim_core.optimizers import get_rule
+from optim_core.params import ParamSpec, validate_all
+from optim_core.problems import Problem, make_problem
+
+TOP_LEVEL_KEYS = ("problem", "start", "starts", "steps", "batch_size", "seed", "device", "dtype",
+                  "grad_noise", "runs")
+RUN_OPTIONS = {
+    "clip_norm": ParamSpec("clip_norm", None, low=0.0, low_open=True, optional=True,
+                           doc="rescale the gradient when its norm exceeds this"),
+    "clip_value": ParamSpec("clip_value", None, low=0.0, low_open=True, optional=True,
+                            doc="clamp each gradient component to ±this"),
+    "batch_size": ParamSpec("batch_size", None, kind="int", low=1, optional=True,
+                            doc="samples per step for this run (null = the experiment's)"),
+}
+RUN_KEYS = ("optimizer", "label", "color", "enabled", *RUN_OPTIONS)
+STEPS = ParamSpec("steps", 100, kind="int", low=0, high=10_000_000, doc="steps to run")
+SEED = ParamSpec("seed", 0, kind="int", low=0, high=2**63 - 1, doc="seed of the minibatch draws")
+BATCH = ParamSpec("batch_size", None, kind="int", low=1, optional=True,
+                  doc="samples per step (null = full batch)")
+GRAD_NOISE = ParamSpec("grad_noise", 0.0, low=0.0, doc="std of Gaussian noise added to gradients")
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: an optimizer with its hyperparameters, options and start point."""
+
+    optimizer: str
+    hyperparameters: Mapping[str, Any]
+    start: tuple[float, float]
+    label: str = ""
+    clip_norm: float | None = None
+    clip_value: float | None = None
+    batch_size: int | None = None
+    color: str | None = None
+
+    def with_hyperparameter(self, name: str, value: Any) -> RunSpec:
+        """A copy with one hyperparameter or option changed (not validated here)."""
+        if name in RUN_OPTIONS:
+            return replace(self, **{name: value})
+        return replace(self, hyperparameters={**self.hyperparameters, name: value})
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment; ``runs`` is expanded over the starts, run-major."""
+
+    problem: Problem
+    runs: tuple[RunSpec, ...]
+    steps: int = 100
+    batch_size: int | None = None
+    seed: int = 0
+    device: str = "cpu"
+    dtype: str = "float64"
+    grad_noise: float = 0.0
+    starts: tuple[tuple[float, float], ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The experiment-file form (round-trips through :func:`parse_experiment`)."""
+        per_start = len(self.starts) or 1
+        runs = []
+        for spec in self.runs[::per_start]:
+            entry: dict[str, Any] = {"optimizer": spec.optimizer, "label": spec.label}
+            entry.update({k: list(v) if isinstance(v, tuple) else v
+                          for k, v in spec.hyperparameters.items()})
+            for name in RUN_OPTIONS:
+                if getattr(spec, name) is not None:
+                    entry[name] = getattr(spec, name)
+            if spec.color:
+                entry["color"] = spec.color
+            runs.append(entry)
+        out: dict[str, Any] = {"problem": self.problem.config()}
+        if len(self.starts) == 1:
+            out["start"] = list(self.starts[0])
+        elif self.starts:
+            out["starts"] = [list(s) for s in self.starts]
+        out.update(steps=self.steps, batch_size=self.batch_size, seed=self.seed,
+                   device=self.device, dtype=self.dtype)
+        if self.grad_noise:
+            out["grad_noise"] = self.grad_noise
+        out["runs"] = runs
+        return out
+
+
+def parse_experiment(config: Any) -> Experiment:
+    """Validate an experiment dict; raise :class:`ConfigError` naming the first bad field."""
+    if not isinstance(config, Mapping):
+        raise ConfigError("experiment", type(config).__name__, "a JSON object")
+    _refuse_unknown(config, TOP_LEVEL_KEYS, "")
+    if "problem" not in config:
+        raise ConfigError("problem", None, "an experiment needs a problem")
+    problem = make_problem(config["problem"])
+    starts = _parse_starts(config, problem)
+    steps = STEPS.validate(config.get("steps", STEPS.default))
+    batch_size = BATCH.validate(config.get("batch_size"))
+    _check_batch_size(batch_size, problem, "batch_size")
+    seed = SEED.validate(config.get("seed", SEED.default))
+    device = parse_device(config.get("device", "cpu"))
+    dtype = config.get("dtype", "float64")
+    if dtype not in DTYPES:
+        raise ConfigError("dtype", dtype, f"allowed: {', '.join(DTYPES)}")
+    grad_noise = GRAD_NOISE.validate(config.get("grad_noise", 0.0))
+    runs_config = config.get("runs")
+    if not isinstance(runs_config, list) or not runs_config:
+        raise ConfigError("runs", runs_config, "a non-empty list of run objects")
+    runs = []
+    for i, run in enumerate(runs_config):
+        if isinstance(run, Mapping) and run.get("enabled", True) is False:
+            continue
+        spec = parse_run(run, f"runs[{i}]", problem)
+        runs.extend(replace(spec, start=s) for s in starts)
+    if not runs:
+        raise ConfigError("runs", runs_config, "at least one enabled run")
+    return Experiment(problem=problem, runs=tuple(runs), steps=steps, batch_size=batch_size,
+                      seed=seed, device=device, dtype=dtype, grad_noise=grad_noise,
+                      starts=tuple(starts))
+
+
+def parse_run(run: Any, where: str, problem: Problem | None = None) -> RunSpec:
+    """Validate one run object (start is filled in by the caller)."""
+    if not isinstance(run, Mapping):
+        raise ConfigError(where, run, "a run object with an 'optimizer'")
+    if "optimizer" not in run:
+        raise ConfigError(f"{where}.optimizer", None, "every run needs an optimizer")
+    rule = get_rule(run["optimizer"], f"{where}.optimizer")
+    specs = {spec.name: spec for spec in rule.hyperparameters}
+    reserved = set(RUN_KEYS)
+    hyper_in = {k: v for k, v in run.items() if k not in reserved}
+    hyper = validate_all(specs, hyper_in, where)
+    rule.check(hyper, where)
+    options = {name: spec.validate(run.get(name), f"{where}.{name}")
+               for name, spec in RUN_OPTIONS.items()}
+    if problem is not None:
+        _check_batch_size(options["batch_size"], problem, f"{where}.batch_size")
+    label = run.get("label") or default_label(rule.name, hyper)
+    if not isinstance(label, str):
+        raise ConfigError(f"{where}.label", label, "a string")
+    color = run.get("color")
+    if color is not None and not _is_colour(color):
+        raise ConfigError(f"{where}.color", color, "a colour like '#1f77b4'")
+    enabled = run.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where}.enabled", enabled, "true or false")
+    return RunSpec(optimizer=rule.name, hyperparameters=hyper, start=(0.0, 0.0), label=label,
+                   color=color, **options)
+
+
+def default_label(optimizer: str, hyper: Mapping[str, Any]) -> str:
+    """``Adam lr=0.001`` — the optimizer and its learning rate."""
+    lr = hyper.get("lr")
+    return f"{optimizer} lr={lr:g}" if isinstance(lr, int | float) else optimizer
+
+
+def parse_device(device: Any) -> str:
+    """``cpu``, ``cuda``/``cuda:N`` or ``mps`` when present here."""
+    available = available_devices()
+    if not isinstance(device, str) or device.split(":")[0] not in available:
+        raise ConfigError("device", device, f"available here: {', '.join(available)}")
+    if device.startswith("cuda:"):
+        index = device.split(":", 1)[1]
+        if not index.isdigit() or int(index) >= torch.cuda.device_count():
+            raise ConfigError("device", device, f"cuda:0 … cuda:{torch.cuda.device_count() - 1}")
+    return device
+
+
+def available_devices() -> list[str]:
+    """The torch devices present on this machine."""
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices.append("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file; a malformed file raises ConfigError."""
+    return parse_experiment(read_json(path))
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file, turning I/O and syntax errors into ConfigError naming the file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("file", str(path), f"a readable file ({exc.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            "file", str(path), f"valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+
+
+def _parse_starts(config: Mapping[str, Any], problem: Problem) -> list[tuple[float, float]]:
+    if "start" in config and "starts" in config:
+        raise ConfigError("starts", config["starts"], "give either 'start' or 'starts', not both")
+    if "starts" in config:
+        starts = config["starts"]
+        if not isinstance(starts, list) or not starts:
+            raise ConfigError("starts", starts, "a non-empty list of [x, y] points")
+        return [_point(s, f"starts[{i}]") for i, s in enumerate(starts)]
+    if "start" in config:
+        return [_point(config["start"], "start")]
+    return [tuple(float(v) for v in problem.default_start)]
+
+
+def _point(value: Any, where: str) -> tuple[float, float]:
+    ok = (isinstance(value, list | tuple) and len(value) == 2 and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value))
+    if not ok:
+        raise ConfigError(where, value, "a point [x, y] of two finite numbers")
+    return (float(value[0]), float(value[1]))
+
+
+def _check_batch_size(batch_size: int | None, problem: Problem, where: str) -> None:
+    n = getattr(problem, "n_samples", None)
+    if batch_size is not None and n is not None and batch_size > n:
+        raise ConfigError(where, batch_size, f"at most the problem's n_samples ({n})")
+
+
+def _refuse_unknown(config: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    for key in config:
+        if key not in known:
+            raise ConfigError(f"{where}{key}", config[key], f"unknown key; known: {', '.join(known)}")
+
+
+def _is_colour(value: Any) -> bool:
+    if not isinstance(value, str) or not value.startswith("#") or len(value) not in (4, 7, 9):
+        return False
+    try:
+        int(value[1:], 16)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,7 @@
+"""Loss landscapes: analytic 2D functions and finite-sum problems with minibatches."""
+
+from optim_core.problems import analytic  # noqa: F401  (registers the analytic problems)
+from optim_core.problems.base import FiniteSumProblem, Minimum, Problem, View
+from optim_core.problems.registry import PROBLEMS, make_problem, register
+
+__all__ = ["PROBLEMS", "FiniteSumProblem", "Minimum", "Problem", "View", "make_problem", "register"]

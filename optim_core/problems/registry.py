@@ -1,0 +1,42 @@
+"""The problem catalogue: names (as used in experiment files) to problem classes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from optim_core.errors import ConfigError
+from optim_core.params import validate_all
+from optim_core.problems.base import Problem
+
+PROBLEMS: dict[str, type[Problem]] = {}
+
+
+def register(cls: type[Problem]) -> type[Problem]:
+    """Class decorator: add a problem to the catalogue under ``cls.name``."""
+    if cls.name in PROBLEMS:
+        raise RuntimeError(f"problem {cls.name!r} registered twice")
+    PROBLEMS[cls.name] = cls
+    return cls
+
+
+def make_problem(config: str | Mapping[str, Any], field: str = "problem") -> Problem:
+    """Build a problem from a name or ``{"name": ..., **parameters}``, validating everything."""
+    if isinstance(config, str):
+        name, params = config, {}
+    elif isinstance(config, Mapping):
+        if "name" not in config:
+            raise ConfigError(f"{field}.name", None, "a problem object needs a 'name'")
+        params = {k: v for k, v in config.items() if k != "name"}
+        name = config["name"]
+    else:
+        raise ConfigError(field, config, "a problem name or an object with 'name'")
+    if not isinstance(name, str) or name not in PROBLEMS:
+        raise ConfigError(
+            f"{field}.name" if isinstance(config, Mapping) else field,
+            name,
+            f"known problems: {', '.join(sorted(PROBLEMS))}",
+        )
+    cls = PROBLEMS[name]
+    specs = {spec.name: spec for spec in cls.parameters}
+    return cls(**validate_all(specs, params, field))

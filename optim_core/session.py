@@ -1,0 +1,455 @@
+"""A session: many runs on one problem, advanced together, one step at a time.
+
+Runs are grouped by optimizer into blocks; each block is updated with one batched rule call whose
+hyperparameters are held per run (a Python scalar when every run of the block shares the value).
+The loss and gradient of all runs come from one autograd pass. A worker thread drives a session
+with :meth:`Session.step`, reads it with :meth:`Session.snapshot` (numpy copies), and may change a
+hyperparameter between steps or :meth:`Session.reset` it.
+
+Divergence: a run whose loss or gradient becomes non-finite, or whose position leaves
+``divergence_bound``, is frozen and marked ``diverged`` with the step; the other runs go on and
+nothing raises.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import torch
+
+from optim_core.clipping import clip_gradients
+from optim_core.errors import ConfigError
+from optim_core.evaluate import Evaluation, evaluate
+from optim_core.experiment import DTYPES, RUN_OPTIONS, Experiment, RunSpec
+from optim_core.history import History
+from optim_core.minibatch import MinibatchSampler, batch_weights
+from optim_core.optimizers import TorchOptimizer, get_rule
+from optim_core.optimizers.base import OptimizerRule
+from optim_core.optimizers.torch_adapter import TorchBlock
+from optim_core.problems import FiniteSumProblem, Problem
+from optim_core.snapshot import Snapshot, freeze
+
+#: memory the records of one session may use before long runs are thinned out
+HISTORY_BUDGET_BYTES = 512 * 2**20
+DIVERGENCE_BOUND = 1e6
+
+
+@dataclass
+class _Block:
+    """The runs of one optimizer: rows into the session's tensors, hyperparameters and state."""
+
+    rule: OptimizerRule
+    rows: list[int]
+    hyper: list[dict[str, Any]]
+    index: torch.Tensor | slice = field(default_factory=lambda: slice(0))
+    view: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, torch.Tensor] = field(default_factory=dict)
+    torch_block: TorchBlock | None = None
+
+    def build_view(self, like: torch.Tensor) -> None:
+        """Hyperparameters as the rule sees them: one scalar if shared, else ``(R_b, 1)``."""
+        self.view = {}
+        for spec in self.rule.hyperparameters:
+            values = [h[spec.name] for h in self.hyper]
+            if all(v == values[0] for v in values) or spec.kind == "any":
+                self.view[spec.name] = values[0]
+            elif spec.kind == "bool":
+                self.view[spec.name] = torch.tensor(values, device=like.device)[:, None]
+            elif spec.kind == "pair":
+                self.view[spec.name] = torch.tensor(values, dtype=like.dtype, device=like.device)
+            else:
+                self.view[spec.name] = torch.tensor(
+                    values, dtype=like.dtype, device=like.device
+                )[:, None]
+
+
+class Session:
+    """Runs of one problem, stepped together on ``device`` in ``dtype``."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        runs: Sequence[RunSpec],
+        *,
+        batch_size: int | None = None,
+        seed: int = 0,
+        device: str = "cpu",
+        dtype: str = "float64",
+        grad_noise: float = 0.0,
+        expected_steps: int | None = None,
+        history_budget: int = HISTORY_BUDGET_BYTES,
+        divergence_bound: float = DIVERGENCE_BOUND,
+    ) -> None:
+        if not runs:
+            raise ConfigError("runs", [], "at least one run")
+        self.device = torch.device(device)
+        self.dtype = DTYPES[dtype]
+        self.problem = problem.to(self.device, self.dtype)
+        self.runs = list(runs)
+        self.batch_size = batch_size
+        self.seed = seed
+        self.grad_noise = grad_noise
+        self.divergence_bound = divergence_bound
+        self._expected_steps = expected_steps
+        self._history_budget = history_budget
+        self._blocks = self._make_blocks()
+        self.reset()
+
+    @classmethod
+    def from_experiment(cls, experiment: Experiment, **kwargs: Any) -> Session:
+        """A session for a validated experiment (``steps`` sizes the records)."""
+        return cls(
+            experiment.problem, experiment.runs, batch_size=experiment.batch_size,
+            seed=experiment.seed, device=experiment.device, dtype=experiment.dtype,
+            grad_noise=experiment.grad_noise, expected_steps=experiment.steps, **kwargs,
+        )
+
+    # ------------------------------------------------------------------ setup
+    @property
+    def n_runs(self) -> int:
+        return len(self.runs)
+
+    @property
+    def step_count(self) -> int:
+        """Steps taken since the start (or the last reset)."""
+        return self._step
+
+    @property
+    def is_finite_sum(self) -> bool:
+        return isinstance(self.problem, FiniteSumProblem)
+
+    def _make_blocks(self) -> list[_Block]:
+        blocks: dict[str, _Block] = {}
+        for r, run in enumerate(self.runs):
+            rule = get_rule(run.optimizer)
+            block = blocks.setdefault(run.optimizer, _Block(rule=rule, rows=[], hyper=[]))
+            block.rows.append(r)
+            block.hyper.append(dict(run.hyperparameters))
+        for block in blocks.values():
+            rows = block.rows
+            contiguous = rows == list(range(rows[0], rows[0] + len(rows)))
+            block.index = (slice(rows[0], rows[0] + len(rows)) if contiguous
+                           else torch.tensor(rows, device=self.device))
+        return list(blocks.values())
+
+    def _make_history(self) -> History:
+        r = self.n_runs
+        state_names = self.state_names()
+        fields: dict[str, tuple[tuple[int, ...], torch.dtype]] = {
+            "position": ((2,), self.dtype), "loss": ((), self.dtype), "grad": ((2,), self.dtype),
+            "clipped": ((), torch.bool), "effective_lr": ((2,), self.dtype),
+        }
+        if self.is_finite_sum:
+            fields["full_grad"] = ((2,), self.dtype)
+            fields["sample_grads"] = ((), torch.int64)
+        fields.update({f"state.{n}": ((2,), self.dtype) for n in state_names})
+        itemsize = torch.empty((), dtype=self.dtype).element_size()
+        row_bytes = r * itemsize * (8 + 2 * len(state_names)) + r * 10
+        limit = max(1024, self._history_budget // max(row_bytes, 1))
+        wanted = (self._expected_steps or 1023) + 1
+        return History(r, fields, min(limit, wanted), self.device)
+
+    def state_names(self) -> list[str]:
+        """Every optimizer state name used by some run, in first-seen order."""
+        names: list[str] = []
+        for block in self._blocks:
+            names.extend(n for n in block.rule.state_names if n not in names)
+        return names
+
+    # ------------------------------------------------------------------ control
+    def reset(self) -> None:
+        """Back to the start points with fresh optimizer state, records and minibatch draws."""
+        like = torch.empty(0, dtype=self.dtype, device=self.device)
+        self._params = torch.tensor([run.start for run in self.runs], dtype=self.dtype,
+                                    device=self.device)
+        self._clip_norm = self._option_tensor("clip_norm")
+        self._clip_value = self._option_tensor("clip_value")
+        self._batch_sizes = self._batch_size_tensor()
+        for block in self._blocks:
+            block.build_view(like)
+            params = self._params[block.index]
+            if isinstance(block.rule, TorchOptimizer):
+                block.torch_block = TorchBlock(block.rule, params, block.hyper)
+            else:
+                block.state = block.rule.init_state(params, block.view)
+        self._active = torch.ones(self.n_runs, dtype=torch.bool, device=self.device)
+        self._diverged_at: list[int | None] = [None] * self.n_runs
+        self._step = 0
+        self._elapsed = 0.0
+        self._samples = torch.zeros(self.n_runs, dtype=torch.int64, device=self.device)
+        self._sampler = (MinibatchSampler(self.problem.n_samples, self.seed)
+                         if self.is_finite_sum else None)
+        self._noise = torch.Generator(device="cpu")
+        self._noise.manual_seed(self.seed + 1)
+        self._permutation: torch.Tensor | None = None
+        self._history = self._make_history()
+        self._current = self._evaluate(draw=True)
+        self._check_divergence(self._current)
+        nan = torch.full_like(self._params, float("nan"))
+        self._record(nan, torch.zeros(self.n_runs, dtype=torch.bool, device=self.device), nan,
+                     None)
+
+    def set_hyperparameter(self, run: int, name: str, value: Any) -> None:
+        """Change one run's hyperparameter or option (``clip_norm``, ``clip_value``,
+        ``batch_size``) between steps, keeping its history and optimizer state.
+
+        Raises ConfigError (naming ``runs[i].name``) for a value the optimizer refuses.
+        """
+        where = f"runs[{run}]"
+        if not 0 <= run < self.n_runs:
+            raise ConfigError("run", run, f"a run index from 0 to {self.n_runs - 1}")
+        spec = self.runs[run]
+        if name in RUN_OPTIONS:
+            value = RUN_OPTIONS[name].validate(value, f"{where}.{name}")
+            self._check_batch(value, f"{where}.{name}")
+            self.runs[run] = spec.with_hyperparameter(name, value)
+            self._clip_norm = self._option_tensor("clip_norm")
+            self._clip_value = self._option_tensor("clip_value")
+            if name == "batch_size":
+                self._batch_sizes = self._batch_size_tensor()
+                self._current = self._evaluate(draw=False)
+            return
+        block = next(b for b in self._blocks if run in b.rows)
+        specs = {s.name: s for s in block.rule.hyperparameters}
+        if name not in specs:
+            raise ConfigError(f"{where}.{name}", value,
+                              f"unknown name {name!r}; known: {', '.join(specs)}")
+        value = specs[name].validate(value, f"{where}.{name}")
+        row = block.rows.index(run)
+        proposed = {**block.hyper[row], name: value}
+        block.rule.check(proposed, where)
+        block.hyper[row] = proposed
+        self.runs[run] = spec.with_hyperparameter(name, value)
+        block.build_view(self._params)
+        if block.torch_block is not None:
+            block.torch_block.set_hyperparameter(row, name, value)
+
+    def set_batch_size(self, batch_size: int | None) -> None:
+        """Change the session's batch size (runs without one of their own follow it)."""
+        if batch_size is not None:
+            from optim_core.experiment import BATCH  # local: keeps the import list short
+
+            batch_size = BATCH.validate(batch_size, "batch_size")
+        self._check_batch(batch_size, "batch_size")
+        self.batch_size = batch_size
+        self._batch_sizes = self._batch_size_tensor()
+        self._current = self._evaluate(draw=False)
+
+    def set_label(self, run: int, label: str) -> None:
+        """Rename a run (display only)."""
+        self.runs[run] = RunSpec(**{**self.runs[run].__dict__, "label": label})
+
+    def _check_batch(self, batch_size: int | None, where: str) -> None:
+        n = getattr(self.problem, "n_samples", None)
+        if batch_size is not None and n is not None and batch_size > n:
+            raise ConfigError(where, batch_size, f"at most the problem's n_samples ({n})")
+
+    def _option_tensor(self, name: str) -> torch.Tensor | None:
+        values = [getattr(run, name) for run in self.runs]
+        if all(v is None for v in values):
+            return None
+        return torch.tensor([[float("inf") if v is None else v] for v in values],
+                            dtype=self.dtype, device=self.device)
+
+    def _batch_size_tensor(self) -> torch.Tensor | None:
+        if not self.is_finite_sum:
+            return None
+        m = self.problem.n_samples
+        sizes = [run.batch_size or self.batch_size or m for run in self.runs]
+        return torch.tensor(sizes, dtype=torch.int64, device=self.device)
+
+    def batch_sizes(self) -> tuple[int | None, ...]:
+        """Each run's samples per step (None for deterministic problems)."""
+        if self._batch_sizes is None:
+            return (None,) * self.n_runs
+        return tuple(int(n) for n in self._batch_sizes.tolist())
+
+    # ------------------------------------------------------------------ stepping
+    def step(self, k: int = 1) -> int:
+        """Advance every run ``k`` steps; return the step count reached."""
+        for _ in range(k):
+            started = time.perf_counter()
+            self._advance()
+            self._elapsed += time.perf_counter() - started
+            self._record_pending()
+        return self._step
+
+    def _advance(self) -> None:
+        current = self._current
+        raw = current.grad
+        grad, clipped = clip_gradients(raw, self._clip_norm, self._clip_value)
+        before = self._params.clone()
+        was_active = self._active.clone()
+        all_active = bool(was_active.all())
+        self._step += 1
+        for block in self._blocks:
+            self._step_block(block, grad, current.hessian)
+        if not all_active:
+            self._params = torch.where(was_active[:, None], self._params, before)
+        effective_lr = (before - self._params) / raw
+        if self._batch_sizes is not None:
+            self._samples += torch.where(was_active, self._batch_sizes, 0)
+        self._current = self._evaluate(draw=True)
+        self._check_divergence(self._current)
+        self._pending = (raw, clipped, effective_lr, current.full_grad, was_active, all_active)
+
+    def _step_block(self, block: _Block, grad: torch.Tensor, hessian: torch.Tensor | None) -> None:
+        index = block.index
+        if block.torch_block is not None:
+            params = self._params[index]
+            block.torch_block.step(params, grad[index], self._closure_loss(block))
+            self._params[index] = params
+            block.state = block.torch_block.state(params)
+            return
+        h = hessian[index] if hessian is not None else None
+        if isinstance(index, slice):
+            block.rule.step(self._params[index], grad[index], block.state, block.view,
+                            self._step, h)
+        else:
+            params = self._params[index]
+            block.rule.step(params, grad[index], block.state, block.view, self._step, h)
+            self._params[index] = params
+
+    def _closure_loss(self, block: _Block):
+        """``evaluate(row, w)`` for torch.optim closures: this step's minibatch loss of one run,
+        with the gradient clipped as the run clips it."""
+        weights = self._weights()
+
+        def loss_of(row: int, w: torch.Tensor) -> torch.Tensor:
+            r = block.rows[row]
+            if isinstance(self.problem, FiniteSumProblem):
+                per_sample = self.problem.sample_losses(w)
+                loss = per_sample.mean() if weights is None else \
+                    (per_sample * weights[r]).sum() / weights[r].sum()
+            else:
+                loss = self.problem.loss(w)
+            if w.requires_grad:
+                loss.backward()
+                norm = None if self._clip_norm is None else self._clip_norm[r:r + 1]
+                value = None if self._clip_value is None else self._clip_value[r:r + 1]
+                w.grad.copy_(clip_gradients(w.grad[None], norm, value)[0][0])
+            return loss
+
+        return loss_of
+
+    def _weights(self) -> torch.Tensor | None:
+        if self._batch_sizes is None or self._permutation is None:
+            return None
+        if bool((self._batch_sizes == self.problem.n_samples).all()):
+            return None
+        return batch_weights(self._permutation, self._batch_sizes, self.dtype)
+
+    def _evaluate(self, draw: bool) -> Evaluation:
+        if self._sampler is not None and (draw or self._permutation is None):
+            self._permutation = self._sampler.draw().to(self.device)
+        need_hessian = any(block.rule.needs_hessian for block in self._blocks)
+        result = evaluate(self.problem, self._params, self._weights(), need_hessian=need_hessian)
+        if self.grad_noise > 0:
+            noise = torch.randn(result.grad.shape, generator=self._noise, dtype=self.dtype)
+            result = Evaluation(result.loss, result.grad + self.grad_noise * noise.to(self.device),
+                                result.full_grad, result.hessian)
+        return result
+
+    def _check_divergence(self, current: Evaluation) -> None:
+        bad = ~torch.isfinite(current.loss) | ~torch.isfinite(current.grad).all(dim=-1)
+        bad |= ~(self._params.abs() <= self.divergence_bound).all(dim=-1)
+        newly = bad & self._active
+        if bool(newly.any()):
+            for r in torch.nonzero(newly).flatten().tolist():
+                self._diverged_at[r] = self._step
+            self._active &= ~newly
+
+    # ------------------------------------------------------------------ records
+    def _record_pending(self) -> None:
+        raw, clipped, effective_lr, full_grad, was_active, all_active = self._pending
+        if not all_active:
+            keep = was_active[:, None]
+            nan = float("nan")
+            raw = torch.where(keep, raw, nan)
+            effective_lr = torch.where(keep, effective_lr, nan)
+            clipped = clipped & was_active
+            if full_grad is not None:
+                full_grad = torch.where(keep, full_grad, nan)
+        self._record(raw, clipped, effective_lr, full_grad, was_active if not all_active else None)
+
+    def _record(self, grad, clipped, effective_lr, full_grad, mask=None) -> None:
+        if not self._history.wants(self._step):
+            return
+        position, loss = self._params, self._current.loss
+        if mask is not None:
+            position = torch.where(mask[:, None], position, float("nan"))
+            loss = torch.where(mask, loss, float("nan"))
+        values = {"position": position, "loss": loss, "grad": grad, "clipped": clipped,
+                  "effective_lr": effective_lr}
+        if self.is_finite_sum:
+            values["full_grad"] = (full_grad if full_grad is not None
+                                   else torch.full_like(grad, float("nan")))
+            values["sample_grads"] = self._samples
+        state = self._gather_state()
+        for name, tensor in state.items():
+            values[f"state.{name}"] = tensor if mask is None else torch.where(
+                mask[:, None], tensor, float("nan"))
+        self._history.append(self._step, self._elapsed, values)
+
+    def _gather_state(self) -> dict[str, torch.Tensor]:
+        names = [n for n in self._history.buffers if n.startswith("state.")]
+        if len(self._blocks) == 1:
+            block = self._blocks[0]
+            return {n[6:]: block.state.get(n[6:], self._nan()) for n in names}
+        out = {n[6:]: self._nan() for n in names}
+        for block in self._blocks:
+            for name, tensor in block.state.items():
+                out[name][block.index] = tensor
+        return out
+
+    def _nan(self) -> torch.Tensor:
+        return torch.full_like(self._params, float("nan"))
+
+    # ------------------------------------------------------------------ reading
+    def snapshot(self) -> Snapshot:
+        """Numpy copies of everything recorded so far and of the current points."""
+        arrays = self._history.arrays()
+        state = {k[6:]: freeze(v) for k, v in arrays.items() if k.startswith("state.")}
+
+        def current(t: torch.Tensor | None) -> np.ndarray | None:
+            return None if t is None else freeze(t.detach().cpu().numpy().copy())
+
+        return Snapshot(
+            step=self._step,
+            steps=freeze(arrays["steps"]),
+            wall_time=freeze(arrays["wall_time"]),
+            position=freeze(arrays["position"]),
+            loss=freeze(arrays["loss"]),
+            grad=freeze(arrays["grad"]),
+            clipped=freeze(arrays["clipped"]),
+            effective_lr=freeze(arrays["effective_lr"]),
+            state=MappingProxyType(state),
+            full_grad=freeze(arrays.get("full_grad")),
+            sample_grads=freeze(arrays.get("sample_grads")),
+            current_position=current(self._params),
+            current_loss=current(self._current.loss),
+            current_grad=current(self._current.grad),
+            current_full_grad=current(self._current.full_grad),
+            labels=tuple(run.label for run in self.runs),
+            optimizers=tuple(run.optimizer for run in self.runs),
+            hyperparameters=tuple(MappingProxyType(dict(run.hyperparameters))
+                                  for run in self.runs),
+            batch_sizes=self.batch_sizes(),
+            status=tuple("ok" if d is None else "diverged" for d in self._diverged_at),
+            diverged_at=tuple(self._diverged_at),
+        )
+
+    def current_points(self) -> np.ndarray:
+        """The runs' current positions ``(R, 2)`` (a copy)."""
+        return self._params.detach().cpu().numpy().copy()
+
+    def current_minibatch(self, run: int) -> torch.Tensor | None:
+        """Indices of the samples run ``run``'s next step will use (finite-sum problems)."""
+        if self._permutation is None or self._batch_sizes is None:
+            return None
+        return self._permutation[: int(self._batch_sizes[run])]
