@@ -12,12 +12,15 @@ import torch
 
 def clip_gradients(
     grad: torch.Tensor, max_norm: torch.Tensor | None, max_value: torch.Tensor | None
-) -> tuple[torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Return the clipped gradient ``(R, 2)`` and whether clipping changed each run ``(R,)``.
 
     ``max_norm`` and ``max_value`` are ``(R, 1)`` tensors holding ``inf`` for runs that do not
-    clip, or ``None`` when no run clips that way.
+    clip, or ``None`` when no run clips that way (then nothing is computed and ``None`` says
+    that no run clipped).
     """
+    if max_norm is None and max_value is None:
+        return grad, None
     fired = torch.zeros(grad.shape[0], dtype=torch.bool, device=grad.device)
     if max_norm is not None:
         total_norm = torch.linalg.vector_norm(grad, 2, dim=-1, keepdim=True)

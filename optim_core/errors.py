@@ -1,4 +1,4 @@
-"""The one error the engine raises for bad input: it names the field, the value and what is allowed."""
+"""The one error the engine raises for bad input: it names the field, the value, what is allowed."""
 
 from __future__ import annotations
 

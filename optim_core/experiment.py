@@ -244,7 +244,8 @@ def _check_batch_size(batch_size: int | None, problem: Problem, where: str) -> N
 def _refuse_unknown(config: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
     for key in config:
         if key not in known:
-            raise ConfigError(f"{where}{key}", config[key], f"unknown key; known: {', '.join(known)}")
+            raise ConfigError(f"{where}{key}", config[key],
+                              f"unknown key; known: {', '.join(known)}")
 
 
 def _is_colour(value: Any) -> bool:

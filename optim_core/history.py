@@ -1,8 +1,11 @@
 """Per-step records of many runs, kept on the engine's device with bounded memory.
 
-Rows are preallocated; when the buffer is full every other row is dropped and from then on only
-every second step is kept (the stride doubles), so a long run keeps its whole shape at half the
-resolution instead of growing without bound — the "grow, then decimate" of scrolling plots.
+Recording costs no copy per step: the engine's tensors are immutable once made (rules are pure
+functions), so a step's records are references, staged in a list and stacked into preallocated
+buffers only when a snapshot is read or the buffers would overflow — the copying happens at the
+reader's pace (a GUI's display rate), not in the stepping loop. When the buffers are full every
+other row is dropped and from then on only every second step is kept (the stride doubles), so a
+long run keeps its whole shape at half the resolution instead of growing without bound.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ class History:
     """Rows of named tensors, one row per recorded step.
 
     ``fields`` maps a name to ``(tail_shape, dtype)``; a row of field ``name`` has shape
-    ``(n_runs, *tail_shape)``. ``capacity`` is the most rows kept (at least 2).
+    ``(n_runs, *tail_shape)``. ``capacity`` is the most rows kept (at least 4).
     """
 
     def __init__(
@@ -25,7 +28,7 @@ class History:
         capacity: int,
         device: torch.device | str,
     ) -> None:
-        self.capacity = max(2, int(capacity))
+        self.capacity = max(4, int(capacity))
         self.stride = 1
         self.rows = 0
         self.steps = np.zeros(self.capacity, dtype=np.int64)
@@ -34,42 +37,52 @@ class History:
             name: torch.empty((self.capacity, n_runs, *tail), dtype=dtype, device=device)
             for name, (tail, dtype) in fields.items()
         }
+        self._staged: list[tuple[int, float, dict[str, torch.Tensor]]] = []
 
     def wants(self, step: int) -> bool:
         """Whether ``step`` falls on the current stride (only those rows are kept)."""
         return step % self.stride == 0
 
     def append(self, step: int, wall_time: float, values: dict[str, torch.Tensor]) -> None:
-        """Record ``values`` for ``step`` if it falls on the stride; decimate when full."""
+        """Record ``values`` (kept by reference: don't change them later) for ``step``."""
         if not self.wants(step):
             return
-        if self.rows == self.capacity:
+        self._staged.append((step, wall_time, values))
+        if self.rows + len(self._staged) >= self.capacity:
+            self.flush()
+
+    def flush(self) -> None:
+        """Stack the staged rows into the buffers, thinning out when they are full."""
+        staged = self._staged
+        self._staged = []
+        while staged and self.rows + len(staged) > self.capacity:
             self._halve()
-            if not self.wants(step):
-                return
-        row = self.rows
+            staged = [row for row in staged if self.wants(row[0])]
+        if not staged:
+            return
+        start, stop = self.rows, self.rows + len(staged)
         for name, buffer in self.buffers.items():
-            buffer[row].copy_(values[name])
-        self.steps[row] = step
-        self.wall_time[row] = wall_time
-        self.rows += 1
+            torch.stack([values[name] for _, _, values in staged], out=buffer[start:stop])
+        self.steps[start:stop] = [step for step, _, _ in staged]
+        self.wall_time[start:stop] = [wall for _, wall, _ in staged]
+        self.rows = stop
 
     def _halve(self) -> None:
-        keep = (self.steps[: self.rows] % (2 * self.stride)) == 0
-        index = np.flatnonzero(keep)
-        n = len(index)
-        torch_index = torch.as_tensor(index, device=next(iter(self.buffers.values())).device)
+        keep = np.flatnonzero(self.steps[: self.rows] % (2 * self.stride) == 0)
+        n = len(keep)
+        index = torch.as_tensor(keep, device=next(iter(self.buffers.values())).device)
         for buffer in self.buffers.values():
-            buffer[:n] = buffer.index_select(0, torch_index)
-        self.steps[:n] = self.steps[index]
-        self.wall_time[:n] = self.wall_time[index]
+            buffer[:n] = buffer.index_select(0, index)
+        self.steps[:n] = self.steps[keep]
+        self.wall_time[:n] = self.wall_time[keep]
         self.rows = n
         self.stride *= 2
 
-    def arrays(self, order: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def arrays(self) -> dict[str, np.ndarray]:
         """Numpy copies of the recorded rows (``steps`` and ``wall_time`` included)."""
-        out = {"steps": self.steps[: self.rows].copy(), "wall_time": self.wall_time[: self.rows].copy()}
+        self.flush()
+        out = {"steps": self.steps[: self.rows].copy(),
+               "wall_time": self.wall_time[: self.rows].copy()}
         for name, buffer in self.buffers.items():
-            array = buffer[: self.rows].detach().cpu().numpy()
-            out[name] = array[:, order] if order is not None else array.copy()
+            out[name] = buffer[: self.rows].detach().cpu().numpy().copy()
         return out

@@ -21,9 +21,9 @@ class ParamSpec:
 
     ``kind`` is ``"float"``, ``"int"``, ``"bool"``, ``"pair"`` (two floats, e.g. Adam's betas,
     each checked against the same range) or ``"any"`` (a JSON value passed through unchecked, for
-    hyperparameters of torch.optim classes that torch itself validates). ``low``/``high`` bound the value; ``low_open`` and
-    ``high_open`` make a bound exclusive. ``log_scale`` tells editors to offer a logarithmic slider
-    (learning rates, eps). ``optional`` allows ``None`` (e.g. ``clip_norm`` off).
+    hyperparameters of torch.optim classes that torch itself validates). ``low``/``high`` bound
+    the value; ``low_open`` and ``high_open`` make a bound exclusive. ``log_scale`` tells editors
+    to offer a logarithmic slider (learning rates, eps). ``optional`` allows ``None`` (e.g. ``clip_norm`` off).
     """
 
     name: str
@@ -44,7 +44,8 @@ class ParamSpec:
         elif self.kind == "any":
             text = "allowed: what torch.optim accepts"
         else:
-            what = {"float": "a number", "int": "an integer", "pair": "a pair of numbers"}[self.kind]
+            what = {"float": "a number", "int": "an integer",
+                    "pair": "a pair of numbers"}[self.kind]
             parts = []
             if self.low is not None:
                 parts.append(f"{'>' if self.low_open else '≥'} {_fmt(self.low)}")

@@ -14,7 +14,7 @@ nothing raises.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -178,6 +178,8 @@ class Session:
             else:
                 block.state = block.rule.init_state(params, block.view)
         self._active = torch.ones(self.n_runs, dtype=torch.bool, device=self.device)
+        self._all_active = True
+        self._not_clipped = torch.zeros(self.n_runs, dtype=torch.bool, device=self.device)
         self._diverged_at: list[int | None] = [None] * self.n_runs
         self._step = 0
         self._elapsed = 0.0
@@ -191,8 +193,7 @@ class Session:
         self._current = self._evaluate(draw=True)
         self._check_divergence(self._current)
         nan = torch.full_like(self._params, float("nan"))
-        self._record(nan, torch.zeros(self.n_runs, dtype=torch.bool, device=self.device), nan,
-                     None)
+        self._record(nan, self._not_clipped, nan, None)
 
     def set_hyperparameter(self, run: int, name: str, value: Any) -> None:
         """Change one run's hyperparameter or option (``clip_norm``, ``clip_value``,
@@ -283,37 +284,38 @@ class Session:
         current = self._current
         raw = current.grad
         grad, clipped = clip_gradients(raw, self._clip_norm, self._clip_value)
-        before = self._params.clone()
-        was_active = self._active.clone()
-        all_active = bool(was_active.all())
+        before = self._params
+        was_active, all_active = self._active, self._all_active
         self._step += 1
-        for block in self._blocks:
-            self._step_block(block, grad, current.hessian)
+        if len(self._blocks) == 1 and isinstance(self._blocks[0].index, slice):
+            params = self._step_block(self._blocks[0], before, grad, current.hessian)
+        else:
+            params = before.clone()
+            for block in self._blocks:
+                params[block.index] = self._step_block(block, before, grad, current.hessian)
         if not all_active:
-            self._params = torch.where(was_active[:, None], self._params, before)
-        effective_lr = (before - self._params) / raw
+            params = torch.where(was_active[:, None], params, before)
+        self._params = params
+        effective_lr = (before - params) / raw
         if self._batch_sizes is not None:
-            self._samples += torch.where(was_active, self._batch_sizes, 0)
+            self._samples = self._samples + torch.where(was_active, self._batch_sizes, 0)
         self._current = self._evaluate(draw=True)
         self._check_divergence(self._current)
         self._pending = (raw, clipped, effective_lr, current.full_grad, was_active, all_active)
 
-    def _step_block(self, block: _Block, grad: torch.Tensor, hessian: torch.Tensor | None) -> None:
+    def _step_block(self, block: _Block, before: torch.Tensor, grad: torch.Tensor,
+                    hessian: torch.Tensor | None) -> torch.Tensor:
+        """The block's new params (a new tensor); its state is replaced, never changed."""
         index = block.index
         if block.torch_block is not None:
-            params = self._params[index]
+            params = before[index].clone()
             block.torch_block.step(params, grad[index], self._closure_loss(block))
-            self._params[index] = params
             block.state = block.torch_block.state(params)
-            return
+            return params
         h = hessian[index] if hessian is not None else None
-        if isinstance(index, slice):
-            block.rule.step(self._params[index], grad[index], block.state, block.view,
-                            self._step, h)
-        else:
-            params = self._params[index]
-            block.rule.step(params, grad[index], block.state, block.view, self._step, h)
-            self._params[index] = params
+        params, block.state = block.rule.step(before[index], grad[index], block.state,
+                                              block.view, self._step, h)
+        return params
 
     def _closure_loss(self, block: _Block):
         """``evaluate(row, w)`` for torch.optim closures: this step's minibatch loss of one run,
@@ -356,13 +358,17 @@ class Session:
         return result
 
     def _check_divergence(self, current: Evaluation) -> None:
-        bad = ~torch.isfinite(current.loss) | ~torch.isfinite(current.grad).all(dim=-1)
-        bad |= ~(self._params.abs() <= self.divergence_bound).all(dim=-1)
-        newly = bad & self._active
-        if bool(newly.any()):
-            for r in torch.nonzero(newly).flatten().tolist():
-                self._diverged_at[r] = self._step
-            self._active &= ~newly
+        # one reduction: a NaN or inf anywhere in loss or gradient makes the sum non-finite
+        finite = torch.isfinite(current.loss + current.grad.sum(dim=-1))
+        inside = self._params.abs().amax(dim=-1) <= self.divergence_bound
+        ok = finite & inside
+        if self._all_active and bool(ok.all()):
+            return
+        newly = self._active & ~ok
+        for r in torch.nonzero(newly).flatten().tolist():
+            self._diverged_at[r] = self._step
+        self._active = self._active & ok
+        self._all_active = bool(self._active.all())
 
     # ------------------------------------------------------------------ records
     def _record_pending(self) -> None:
@@ -372,7 +378,7 @@ class Session:
             nan = float("nan")
             raw = torch.where(keep, raw, nan)
             effective_lr = torch.where(keep, effective_lr, nan)
-            clipped = clipped & was_active
+            clipped = None if clipped is None else clipped & was_active
             if full_grad is not None:
                 full_grad = torch.where(keep, full_grad, nan)
         self._record(raw, clipped, effective_lr, full_grad, was_active if not all_active else None)
@@ -380,6 +386,8 @@ class Session:
     def _record(self, grad, clipped, effective_lr, full_grad, mask=None) -> None:
         if not self._history.wants(self._step):
             return
+        if clipped is None:
+            clipped = self._not_clipped
         position, loss = self._params, self._current.loss
         if mask is not None:
             position = torch.where(mask[:, None], position, float("nan"))
@@ -401,7 +409,7 @@ class Session:
         if len(self._blocks) == 1:
             block = self._blocks[0]
             return {n[6:]: block.state.get(n[6:], self._nan()) for n in names}
-        out = {n[6:]: self._nan() for n in names}
+        out = {n[6:]: self._nan() for n in names}  # fresh tensors: records keep them
         for block in self._blocks:
             for name, tensor in block.state.items():
                 out[name][block.index] = tensor

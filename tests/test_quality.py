@@ -30,5 +30,6 @@ def test_import_contracts_hold():
 
 
 def test_engine_imports_without_qt():
-    code = "import sys, optim_core; sys.exit(any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules))"
+    code = ("import sys, optim_core; "
+            "sys.exit(any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

@@ -1,4 +1,4 @@
-"""AdaGrad — torch.optim.Adagrad, batched: each coordinate's step shrinks as its squared gradients add up."""
+"""AdaGrad — torch.optim.Adagrad, batched: a coordinate's step shrinks as its g² add up."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from optim_core.optimizers.base import (
     Hyper,
     OptimizerRule,
     State,
+    descend_ratio,
     eps_spec,
     lr_spec,
     signed,
@@ -42,12 +43,9 @@ class Adagrad(OptimizerRule):
         init = hyper["initial_accumulator_value"]
         return {"sum": torch.zeros_like(params) + init}
 
-    def step(self, params, grad, state, hyper, step, hessian=None) -> None:
+    def step(self, params, grad, state, hyper, step, hessian=None):
         grad = with_weight_decay(signed(grad, hyper["maximize"]), params, hyper["weight_decay"])
         clr: Hyper = hyper["lr"] / (1 + (step - 1) * hyper["lr_decay"])
-        state["sum"].addcmul_(grad, grad, value=1)
-        std = state["sum"].sqrt().add_(hyper["eps"])
-        if isinstance(clr, torch.Tensor):
-            params.sub_(grad / std * clr)
-        else:
-            params.addcdiv_(grad, std, value=-clr)
+        total = torch.addcmul(state["sum"], grad, grad, value=1)
+        std = total.sqrt().add_(hyper["eps"])
+        return descend_ratio(params, grad, std, clr), {"sum": total}

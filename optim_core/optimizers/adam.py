@@ -11,10 +11,12 @@ from optim_core.optimizers.base import (
     OptimizerRule,
     State,
     anywhere,
+    descend_ratio,
     eps_spec,
     lr_spec,
     pick,
     signed,
+    square_average,
     weight_decay_spec,
     with_weight_decay,
 )
@@ -52,18 +54,18 @@ class Adam(OptimizerRule):
         zeros = torch.zeros_like(params)
         return {"exp_avg": zeros, "exp_avg_sq": zeros.clone(), "max_exp_avg_sq": zeros.clone()}
 
-    def step(self, params, grad, state, hyper, step, hessian=None) -> None:
+    def step(self, params, grad, state, hyper, step, hessian=None):
         lr, weight_decay = hyper["lr"], hyper["weight_decay"]
         beta1, beta2 = _split(hyper["betas"])
         grad = signed(grad, hyper["maximize"])
         if self.decoupled:
             if isinstance(weight_decay, torch.Tensor) or weight_decay != 0:
-                params.mul_(1 - lr * weight_decay)
+                params = params * (1 - lr * weight_decay)
         else:
             grad = with_weight_decay(grad, params, weight_decay)
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).add_(grad * (1 - beta2) * grad)
+        state = dict(state)
+        exp_avg = state["exp_avg"] = torch.lerp(state["exp_avg"], grad, 1 - beta1)
+        exp_avg_sq = state["exp_avg_sq"] = square_average(state["exp_avg_sq"], grad, beta2)
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         correct = hyper["bias_correction"]
@@ -80,10 +82,7 @@ class Adam(OptimizerRule):
             state["max_exp_avg_sq"] = pick(hyper["amsgrad"], running_max, state["max_exp_avg_sq"])
             second = pick(hyper["amsgrad"], running_max, exp_avg_sq)
         denom = (second.sqrt() / _sqrt(bias_correction2)).add_(hyper["eps"])
-        if isinstance(step_size, torch.Tensor):
-            params.sub_(exp_avg / denom * step_size)
-        else:
-            params.addcdiv_(exp_avg, denom, value=-step_size)
+        return descend_ratio(params, exp_avg, denom, step_size), state
 
 
 class AdamW(Adam):

@@ -1,10 +1,12 @@
 """What an optimizer rule is: torch.optim's update, applied to many runs at once.
 
-A rule updates a block of runs in place: ``params`` and ``grad`` have shape ``(R, 2)`` (one row per
-run) and each hyperparameter is either a Python scalar (all runs share it — the fast path, and the
-exact arithmetic torch.optim uses) or a tensor of shape ``(R, 1)`` (a value per run). State tensors
-use torch.optim's names (``momentum_buffer``, ``exp_avg``, ``exp_avg_sq``, ``sum`` …); a state that
-torch would not have for a run (``None``) is held as NaN.
+A rule is a pure function of a block of runs (as optax's ``update``): it takes ``params`` and
+``grad`` of shape ``(R, 2)`` (one row per run) and the state, and returns new params and a new
+state without changing its inputs — so the engine can keep each step's tensors as records without
+copying them. Each hyperparameter is either a Python scalar (all runs share it — the fast path,
+and the exact arithmetic torch.optim uses) or a tensor of shape ``(R, 1)`` (a value per run).
+State tensors use torch.optim's names (``momentum_buffer``, ``exp_avg``, ``exp_avg_sq``,
+``sum`` …); a state that torch would not have for a run (``None``) is held as NaN.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ State: TypeAlias = dict[str, torch.Tensor]
 
 
 def pick(condition: Hyper, if_true: torch.Tensor, if_false: torch.Tensor) -> torch.Tensor:
-    """``if_true`` where ``condition`` holds, else ``if_false``; a Python bool picks without work."""
+    """``if_true`` where ``condition`` holds, else ``if_false`` (a Python bool picks directly)."""
     if isinstance(condition, torch.Tensor):
         return torch.where(condition, if_true, if_false)
     return if_true if condition else if_false
@@ -56,7 +58,7 @@ class OptimizerRule(ABC):
     state_names: ClassVar[tuple[str, ...]] = ()
     needs_hessian: ClassVar[bool] = False
 
-    def check(self, hyper: Mapping[str, Any], field: str) -> None:
+    def check(self, hyper: Mapping[str, Any], field: str) -> None:  # noqa: B027 (optional hook)
         """Refuse combinations that torch.optim refuses (raise ConfigError naming the field)."""
 
     def init_state(self, params: torch.Tensor, hyper: Mapping[str, Hyper]) -> State:
@@ -72,8 +74,8 @@ class OptimizerRule(ABC):
         hyper: Mapping[str, Hyper],
         step: int,
         hessian: torch.Tensor | None = None,
-    ) -> None:
-        """Update ``params`` and ``state`` in place with gradient ``grad`` (already clipped)."""
+    ) -> tuple[torch.Tensor, State]:
+        """New params and state after one step with gradient ``grad`` (already clipped)."""
 
     @classmethod
     def describe(cls) -> dict[str, Any]:
@@ -113,9 +115,31 @@ def signed(grad: torch.Tensor, maximize: Hyper) -> torch.Tensor:
     return -grad if maximize else grad
 
 
-def with_weight_decay(grad: torch.Tensor, params: torch.Tensor, weight_decay: Hyper) -> torch.Tensor:
+def with_weight_decay(grad: torch.Tensor, params: torch.Tensor, weight_decay: Hyper
+                      ) -> torch.Tensor:
     """``grad + weight_decay * params`` (torch.optim's coupled L2 weight decay)."""
-    if isinstance(weight_decay, torch.Tensor) or weight_decay != 0:
-        return grad.add(params * weight_decay) if isinstance(weight_decay, torch.Tensor) else \
-            grad.add(params, alpha=weight_decay)
-    return grad
+    if isinstance(weight_decay, torch.Tensor):
+        return grad + params * weight_decay
+    return grad.add(params, alpha=weight_decay) if weight_decay != 0 else grad
+
+
+def descend(params: torch.Tensor, direction: torch.Tensor, lr: Hyper) -> torch.Tensor:
+    """``params − lr · direction`` (torch's ``param.add_(d, alpha=-lr)``)."""
+    if isinstance(lr, torch.Tensor):
+        return params - direction * lr
+    return params.add(direction, alpha=-lr)
+
+
+def descend_ratio(params: torch.Tensor, num: torch.Tensor, den: torch.Tensor, lr: Hyper
+                  ) -> torch.Tensor:
+    """``params − lr · num / den`` (torch's ``param.addcdiv_(num, den, value=-lr)``)."""
+    if isinstance(lr, torch.Tensor):
+        return params - num / den * lr
+    return torch.addcdiv(params, num, den, value=-lr)
+
+
+def square_average(avg: torch.Tensor, grad: torch.Tensor, beta: Hyper) -> torch.Tensor:
+    """``β·avg + (1 − β)·g²`` (torch's ``avg.mul_(β).addcmul_(g, g, value=1 − β)``)."""
+    if isinstance(beta, torch.Tensor):
+        return avg * beta + grad * (1 - beta) * grad
+    return torch.addcmul(avg * beta, grad, grad, value=1 - beta)

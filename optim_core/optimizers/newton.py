@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from optim_core.optimizers.base import OptimizerRule, lr_spec
+from optim_core.optimizers.base import OptimizerRule, descend, lr_spec
 from optim_core.params import ParamSpec
 
 
@@ -26,7 +26,7 @@ class Newton(OptimizerRule):
     )
     needs_hessian = True
 
-    def step(self, params, grad, state, hyper, step, hessian=None) -> None:
+    def step(self, params, grad, state, hyper, step, hessian=None):
         if hessian is None:
             raise ValueError("Newton needs the Hessian")
         damping = hyper["damping"]
@@ -36,4 +36,4 @@ class Newton(OptimizerRule):
         else:
             damped = hessian + damping * eye
         direction, _info = torch.linalg.solve_ex(damped, grad)
-        params.sub_(direction * hyper["lr"])
+        return descend(params, direction, hyper["lr"]), state

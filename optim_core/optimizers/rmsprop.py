@@ -9,11 +9,14 @@ from optim_core.optimizers.base import (
     OptimizerRule,
     State,
     anywhere,
+    descend,
+    descend_ratio,
     eps_spec,
     is_nonzero,
     lr_spec,
     pick,
     signed,
+    square_average,
     weight_decay_spec,
     with_weight_decay,
 )
@@ -49,22 +52,21 @@ class RMSprop(OptimizerRule):
         zeros = torch.zeros_like(params)
         return {"square_avg": zeros, "grad_avg": zeros.clone(), "momentum_buffer": zeros.clone()}
 
-    def step(self, params, grad, state, hyper, step, hessian=None) -> None:
-        alpha, momentum, lr = hyper["alpha"], hyper["momentum"], hyper["lr"]
+    def step(self, params, grad, state, hyper, step, hessian=None):
+        alpha, momentum = hyper["alpha"], hyper["momentum"]
         grad = with_weight_decay(signed(grad, hyper["maximize"]), params, hyper["weight_decay"])
-        square_avg = state["square_avg"]
-        square_avg.mul_(alpha).add_(grad * (1 - alpha) * grad)
+        state = dict(state)
+        square_avg = state["square_avg"] = square_average(state["square_avg"], grad, alpha)
         avg = square_avg.sqrt()
         if anywhere(hyper["centered"]):
-            grad_avg = state["grad_avg"]
-            grad_avg.lerp_(grad, 1 - alpha)
+            grad_avg = state["grad_avg"] = torch.lerp(state["grad_avg"], grad, 1 - alpha)
             centred = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
             avg = pick(hyper["centered"], centred, avg)
         avg = avg.add_(hyper["eps"])
-        direction = grad / avg
         uses_momentum = is_nonzero(momentum)
-        if anywhere(uses_momentum):
-            buf = state["momentum_buffer"]
-            buf.mul_(momentum).add_(direction)
-            direction = pick(uses_momentum, buf, direction)
-        params.sub_(direction * lr)
+        if not anywhere(uses_momentum):
+            return descend_ratio(params, grad, avg, hyper["lr"]), state
+        buf = state["momentum_buffer"] = torch.addcdiv(state["momentum_buffer"] * momentum,
+                                                        grad, avg)
+        direction = pick(uses_momentum, buf, grad / avg)
+        return descend(params, direction, hyper["lr"]), state

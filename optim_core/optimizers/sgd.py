@@ -14,6 +14,7 @@ from optim_core.optimizers.base import (
     OptimizerRule,
     State,
     anywhere,
+    descend,
     is_nonzero,
     lr_spec,
     pick,
@@ -49,15 +50,14 @@ class SGD(OptimizerRule):
 
     def check(self, hyper: Mapping[str, Any], field: str) -> None:
         if hyper["nesterov"] and (hyper["momentum"] <= 0 or hyper["dampening"] != 0):
-            raise ConfigError(
-                f"{field}.nesterov", True, "Nesterov momentum requires a momentum and zero dampening"
-            )
+            raise ConfigError(f"{field}.nesterov", True,
+                              "Nesterov momentum requires a momentum and zero dampening")
 
     def init_state(self, params: torch.Tensor, hyper: Mapping[str, Hyper]) -> State:
         # NaN stands for torch's "no buffer yet": the first momentum step copies the gradient.
         return {"momentum_buffer": torch.full_like(params, float("nan"))}
 
-    def step(self, params, grad, state, hyper, step, hessian=None) -> None:
+    def step(self, params, grad, state, hyper, step, hessian=None):
         momentum = hyper["momentum"]
         grad = with_weight_decay(signed(grad, hyper["maximize"]), params, hyper["weight_decay"])
         uses_momentum = is_nonzero(momentum)
@@ -65,13 +65,8 @@ class SGD(OptimizerRule):
         if anywhere(uses_momentum):
             old = state["momentum_buffer"]
             running = old * momentum + grad * (1 - hyper["dampening"])
-            buf = torch.where(torch.isnan(old), grad, running)
-            buf = pick(uses_momentum, buf, old)
-            state["momentum_buffer"] = buf
+            buf = pick(uses_momentum, torch.where(torch.isnan(old), grad, running), old)
+            state = {"momentum_buffer": buf}
             direction = pick(hyper["nesterov"], grad + buf * momentum, buf)
             direction = pick(uses_momentum, direction, grad)
-        lr = hyper["lr"]
-        if isinstance(lr, torch.Tensor):
-            params.sub_(direction * lr)
-        else:
-            params.add_(direction, alpha=-lr)
+        return descend(params, direction, hyper["lr"]), state

@@ -115,7 +115,7 @@ class TorchOptimizer(OptimizerRule):
             if isinstance(value, torch.Tensor) and value.shape == param.shape
         )
 
-    def step(self, params, grad, state, hyper, step, hessian=None) -> None:
+    def step(self, params, grad, state, hyper, step, hessian=None):
         raise TypeError("the torch adapter steps through TorchBlock, not step()")
 
 

@@ -73,7 +73,7 @@ class Problem(ABC):
         """Loss at ``w`` of shape ``(..., 2)``; returns shape ``(...)``."""
 
     def to(self, device: torch.device | str, dtype: torch.dtype) -> Problem:
-        """Return this problem with its data on ``device`` in ``dtype`` (analytic ones have none)."""
+        """This problem with its data on ``device`` in ``dtype`` (analytic ones have none)."""
         return self
 
     def config(self) -> dict[str, Any]:
@@ -103,5 +103,5 @@ class FiniteSumProblem(Problem):
         return self.sample_losses(w).mean(dim=-1)
 
     def batch_loss(self, w: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
-        """Mean loss over the samples ``indices`` (shape ``(N,)``) at ``w`` of shape ``(..., 2)``."""
+        """Mean loss over the samples ``indices`` ``(N,)`` at ``w`` of shape ``(..., 2)``."""
         return self.sample_losses(w)[..., indices].mean(dim=-1)

@@ -1,0 +1,131 @@
+"""Engine speed against torch.optim, measured side by side in one run (ratios, not timed tests).
+
+P1: 10,000 starts × 1,000 Adam steps on Rosenbrock in float32 — the engine (records included)
+    against torch.optim.Adam on one batched (10000, 2) parameter. Target: ratio ≤ 1.0.
+P2: 4,096 distinct (lr, β₁) Adam configurations × 500 steps — the engine's one batched session
+    against one torch.optim.Adam per configuration (timed on a subset, extrapolated).
+    Target: speed-up ≥ 100.
+
+Usage: python bench/bench_engine.py [--quick] [--device cpu|cuda]
+Each measurement is the best of a few repeats, interleaved, so both sides see the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from optim_core.experiment import RunSpec
+from optim_core.optimizers import get_rule
+from optim_core.problems import make_problem
+from optim_core.session import Session
+
+ADAM_DEFAULTS = {s.name: s.default for s in get_rule("Adam").hyperparameters}
+
+
+def rosenbrock(w: torch.Tensor) -> torch.Tensor:
+    return make_problem("rosenbrock").loss(w)
+
+
+def starts(n: int, generator: torch.Generator) -> torch.Tensor:
+    return torch.rand((n, 2), generator=generator, dtype=torch.float64) * 3 - 1.5
+
+
+def peer_batched(points: torch.Tensor, steps: int, dtype, device) -> float:
+    """torch.optim.Adam on one (n, 2) parameter: the fastest way torch.optim can do P1."""
+    p = points.to(device=device, dtype=dtype).clone().requires_grad_(True)
+    opt = torch.optim.Adam([p], lr=1e-3)
+    _sync(device)
+    t = time.perf_counter()
+    for _ in range(steps):
+        opt.zero_grad()
+        rosenbrock(p).sum().backward()
+        opt.step()
+    _sync(device)
+    return time.perf_counter() - t
+
+
+def engine_batched(points: torch.Tensor, steps: int, dtype: str, device) -> float:
+    runs = [RunSpec("Adam", {**ADAM_DEFAULTS, "lr": 1e-3}, (0.0, 0.0), "adam")] * len(points)
+    session = Session(make_problem("rosenbrock"), runs, dtype=dtype, device=device,
+                      expected_steps=steps)
+    session._params.copy_(points.to(session._params))  # the bench's own starts, no re-validation
+    _sync(device)
+    t = time.perf_counter()
+    session.step(steps)
+    _sync(device)
+    return time.perf_counter() - t
+
+
+def peer_one_per_config(configs: list[tuple[float, float]], steps: int, device) -> float:
+    t = time.perf_counter()
+    for lr, beta1 in configs:
+        p = torch.tensor([-1.5, 2.0], dtype=torch.float64, device=device, requires_grad=True)
+        opt = torch.optim.Adam([p], lr=lr, betas=(beta1, 0.999))
+        for _ in range(steps):
+            opt.zero_grad()
+            rosenbrock(p).backward()
+            opt.step()
+    _sync(device)
+    return time.perf_counter() - t
+
+
+def engine_sweep(configs: list[tuple[float, float]], steps: int, device) -> float:
+    runs = [RunSpec("Adam", {**ADAM_DEFAULTS, "lr": lr, "betas": (b1, 0.999)}, (-1.5, 2.0),
+                    f"lr={lr:g} β₁={b1:g}") for lr, b1 in configs]
+    session = Session(make_problem("rosenbrock"), runs, device=device, expected_steps=steps)
+    _sync(device)
+    t = time.perf_counter()
+    session.step(steps)
+    _sync(device)
+    return time.perf_counter() - t
+
+
+def _sync(device) -> None:
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    g = torch.Generator().manual_seed(0)
+
+    n1, s1 = (1000, 100) if args.quick else (10_000, 1000)
+    points = starts(n1, g)
+    peer, mine = [], []
+    for _ in range(args.repeats):
+        peer.append(peer_batched(points, s1, torch.float32, args.device))
+        mine.append(engine_batched(points, s1, "float32", args.device))
+    p1 = min(mine) / min(peer)
+    print(f"P1  {n1} starts × {s1} Adam steps, Rosenbrock, float32, {args.device}")
+    print(f"    torch.optim.Adam on one ({n1}, 2) parameter: {min(peer):.3f} s")
+    print(f"    Optimizer Lab session (all records kept):   {min(mine):.3f} s")
+    print(f"    ratio engine / torch.optim = {p1:.2f}×   (target ≤ 1.0×)  "
+          f"{'MET' if p1 <= 1.0 else 'MISSED'}")
+
+    n2, s2, subset = (512, 100, 8) if args.quick else (4096, 500, 32)
+    lrs = torch.logspace(-4, 0, 64, dtype=torch.float64).tolist()
+    betas = torch.linspace(0.0, 0.99, n2 // 64, dtype=torch.float64).tolist()
+    configs = [(lr, b1) for lr in lrs for b1 in betas][:n2]
+    step = len(configs) // subset
+    sample = configs[::step][:subset]
+    peer_subset = min(peer_one_per_config(sample, s2, args.device) for _ in range(args.repeats))
+    peer_total = peer_subset * len(configs) / len(sample)
+    mine2 = min(engine_sweep(configs, s2, args.device) for _ in range(args.repeats))
+    p2 = peer_total / mine2
+    print(f"P2  {len(configs)} (lr, β₁) Adam configurations × {s2} steps, float64, {args.device}")
+    print(f"    one torch.optim.Adam per configuration: {peer_subset:.3f} s for {len(sample)}"
+          f" → {peer_total:.1f} s extrapolated to {len(configs)}")
+    print(f"    Optimizer Lab, one batched session:      {mine2:.3f} s")
+    print(f"    speed-up = {p2:.0f}×   (target ≥ 100×)  {'MET' if p2 >= 100 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
