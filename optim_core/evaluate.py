@@ -23,6 +23,7 @@ class Evaluation:
     grad: torch.Tensor
     full_grad: torch.Tensor | None = None
     hessian: torch.Tensor | None = None
+    loss_total: torch.Tensor | None = None
 
 
 def evaluate(
@@ -49,18 +50,21 @@ def evaluate(
         else:
             full = batch = problem.loss(w)
         separate = batch is not full
+        batch_total = batch.sum()
         (grad,) = torch.autograd.grad(
-            batch.sum(), w, create_graph=need_hessian, retain_graph=separate or need_hessian
+            batch_total, w, create_graph=need_hessian, retain_graph=separate or need_hessian
         )
         hessian = _hessian(grad, w) if need_hessian else None
         full_grad = None
+        full_total = full.sum() if separate else batch_total
         if isinstance(problem, FiniteSumProblem):
-            full_grad = torch.autograd.grad(full.sum(), w)[0] if separate else grad
+            full_grad = torch.autograd.grad(full_total, w)[0] if separate else grad
     return Evaluation(
         loss=full.detach(),
         grad=grad.detach(),
         full_grad=None if full_grad is None else full_grad.detach(),
         hessian=hessian,
+        loss_total=full_total.detach(),
     )
 
 

@@ -13,6 +13,8 @@ nothing raises.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -69,7 +71,12 @@ class _Block:
 
 
 class Session:
-    """Runs of one problem, stepped together on ``device`` in ``dtype``."""
+    """Runs of one problem, stepped together on ``device`` in ``dtype``.
+
+    Every step is recorded unless ``record_every`` > 1 (a sweep that needs each run's course but
+    not every step); records are sized for ``expected_steps`` and thinned out past
+    ``history_budget`` bytes.
+    """
 
     def __init__(
         self,
@@ -83,6 +90,7 @@ class Session:
         grad_noise: float = 0.0,
         expected_steps: int | None = None,
         history_budget: int = HISTORY_BUDGET_BYTES,
+        record_every: int = 1,
         divergence_bound: float = DIVERGENCE_BOUND,
     ) -> None:
         if not runs:
@@ -97,7 +105,9 @@ class Session:
         self.divergence_bound = divergence_bound
         self._expected_steps = expected_steps
         self._history_budget = history_budget
+        self._record_every = max(1, int(record_every))
         self._blocks = self._make_blocks()
+        self._need_hessian = any(block.rule.needs_hessian for block in self._blocks)
         self.reset()
 
     @classmethod
@@ -151,14 +161,14 @@ class Session:
         itemsize = torch.empty((), dtype=self.dtype).element_size()
         row_bytes = r * itemsize * (8 + 2 * len(state_names)) + r * 10
         limit = max(1024, self._history_budget // max(row_bytes, 1))
-        wanted = (self._expected_steps or 1023) + 1
-        return History(r, fields, min(limit, wanted), self.device)
+        wanted = (self._expected_steps or 1023) // self._record_every + 1
+        return History(r, fields, min(limit, wanted), self.device, stride=self._record_every)
 
     def state_names(self) -> list[str]:
-        """Every optimizer state name used by some run, in first-seen order."""
+        """Every optimizer state name in use by some run (torch would hold it), in order."""
         names: list[str] = []
         for block in self._blocks:
-            names.extend(n for n in block.rule.state_names if n not in names)
+            names.extend(n for n in block.rule.state_in_use(block.hyper) if n not in names)
         return names
 
     # ------------------------------------------------------------------ control
@@ -229,6 +239,8 @@ class Session:
         block.build_view(self._params)
         if block.torch_block is not None:
             block.torch_block.set_hyperparameter(row, name, value)
+        for state_name in self.state_names():  # e.g. momentum switched on: record its buffer
+            self._history.add_field(f"state.{state_name}", (2,), self.dtype)
 
     def set_batch_size(self, batch_size: int | None) -> None:
         """Change the session's batch size (runs without one of their own follow it)."""
@@ -296,12 +308,11 @@ class Session:
         if not all_active:
             params = torch.where(was_active[:, None], params, before)
         self._params = params
-        effective_lr = (before - params) / raw
         if self._batch_sizes is not None:
             self._samples = self._samples + torch.where(was_active, self._batch_sizes, 0)
         self._current = self._evaluate(draw=True)
         self._check_divergence(self._current)
-        self._pending = (raw, clipped, effective_lr, current.full_grad, was_active, all_active)
+        self._pending = (raw, clipped, before, current.full_grad, was_active, all_active)
 
     def _step_block(self, block: _Block, before: torch.Tensor, grad: torch.Tensor,
                     hessian: torch.Tensor | None) -> torch.Tensor:
@@ -349,21 +360,26 @@ class Session:
     def _evaluate(self, draw: bool) -> Evaluation:
         if self._sampler is not None and (draw or self._permutation is None):
             self._permutation = self._sampler.draw().to(self.device)
-        need_hessian = any(block.rule.needs_hessian for block in self._blocks)
-        result = evaluate(self.problem, self._params, self._weights(), need_hessian=need_hessian)
+        result = evaluate(self.problem, self._params, self._weights(),
+                          need_hessian=self._need_hessian)
         if self.grad_noise > 0:
             noise = torch.randn(result.grad.shape, generator=self._noise, dtype=self.dtype)
-            result = Evaluation(result.loss, result.grad + self.grad_noise * noise.to(self.device),
-                                result.full_grad, result.hessian)
+            noisy = result.grad + self.grad_noise * noise.to(self.device)
+            result = dataclasses.replace(result, grad=noisy)
         return result
 
     def _check_divergence(self, current: Evaluation) -> None:
-        # one reduction: a NaN or inf anywhere in loss or gradient makes the sum non-finite
+        if self._all_active:
+            # fast path, one sync: a NaN or inf in any loss or gradient makes the total
+            # non-finite, and the extreme coordinates bound every run (NaN fails both tests)
+            low, high = torch.aminmax(self._params)
+            total, low, high = torch.stack(
+                (current.loss_total + current.grad.sum(), low, high)).tolist()
+            bound = self.divergence_bound
+            if math.isfinite(total) and -bound <= low and high <= bound:
+                return
         finite = torch.isfinite(current.loss + current.grad.sum(dim=-1))
-        inside = self._params.abs().amax(dim=-1) <= self.divergence_bound
-        ok = finite & inside
-        if self._all_active and bool(ok.all()):
-            return
+        ok = finite & (self._params.abs().amax(dim=-1) <= self.divergence_bound)
         newly = self._active & ~ok
         for r in torch.nonzero(newly).flatten().tolist():
             self._diverged_at[r] = self._step
@@ -372,7 +388,10 @@ class Session:
 
     # ------------------------------------------------------------------ records
     def _record_pending(self) -> None:
-        raw, clipped, effective_lr, full_grad, was_active, all_active = self._pending
+        if not self._history.wants(self._step):
+            return
+        raw, clipped, before, full_grad, was_active, all_active = self._pending
+        effective_lr = (before - self._params) / raw
         if not all_active:
             keep = was_active[:, None]
             nan = float("nan")
@@ -404,15 +423,18 @@ class Session:
                 mask[:, None], tensor, float("nan"))
         self._history.append(self._step, self._elapsed, values)
 
-    def _gather_state(self) -> dict[str, torch.Tensor]:
-        names = [n for n in self._history.buffers if n.startswith("state.")]
+    def _gather_state(self, names: list[str] | None = None) -> dict[str, torch.Tensor]:
+        """Live optimizer state ``(R, 2)`` by torch name; NaN for runs that have none."""
+        if names is None:
+            names = [n[6:] for n in self._history.buffers if n.startswith("state.")]
         if len(self._blocks) == 1:
-            block = self._blocks[0]
-            return {n[6:]: block.state.get(n[6:], self._nan()) for n in names}
-        out = {n[6:]: self._nan() for n in names}  # fresh tensors: records keep them
+            state = self._blocks[0].state
+            return {n: state[n] if n in state else self._nan() for n in names}
+        out = {n: self._nan() for n in names}
         for block in self._blocks:
             for name, tensor in block.state.items():
-                out[name][block.index] = tensor
+                if name in out:
+                    out[name][block.index] = tensor
         return out
 
     def _nan(self) -> torch.Tensor:
@@ -443,6 +465,9 @@ class Session:
             current_loss=current(self._current.loss),
             current_grad=current(self._current.grad),
             current_full_grad=current(self._current.full_grad),
+            current_state=MappingProxyType({
+                name: current(tensor)
+                for name, tensor in self._gather_state(self.state_names()).items()}),
             labels=tuple(run.label for run in self.runs),
             optimizers=tuple(run.optimizer for run in self.runs),
             hyperparameters=tuple(MappingProxyType(dict(run.hyperparameters))

@@ -21,7 +21,8 @@ class Snapshot:
     (finite-sum problems only); ``state`` the optimizer state after the step by torch name. Row 0
     holds NaN for what only a step produces. Rows thin out (every 2nd, 4th… step) in long runs.
 
-    ``current_*`` describe the runs' current points, including the gradient the next step will use.
+    ``current_*`` describe the runs' current points, including the gradient the next step will use
+    and the optimizer state now (by torch name, NaN for runs without it).
     """
 
     step: int
@@ -39,6 +40,7 @@ class Snapshot:
     current_loss: np.ndarray
     current_grad: np.ndarray
     current_full_grad: np.ndarray | None
+    current_state: MappingProxyType
     labels: tuple[str, ...]
     optimizers: tuple[str, ...]
     hyperparameters: tuple[MappingProxyType, ...]

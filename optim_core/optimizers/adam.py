@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 
@@ -49,6 +51,11 @@ class Adam(OptimizerRule):
         MAXIMIZE,
     )
     state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def state_in_use(self, hyper: list[Mapping[str, Any]]) -> tuple[str, ...]:
+        if any(h["amsgrad"] for h in hyper):
+            return self.state_names
+        return ("exp_avg", "exp_avg_sq")
 
     def init_state(self, params: torch.Tensor, hyper) -> State:
         zeros = torch.zeros_like(params)

@@ -65,6 +65,10 @@ class OptimizerRule(ABC):
         """Fresh state for a block of runs at ``params``."""
         return {}
 
+    def state_in_use(self, hyper: list[Mapping[str, Any]]) -> tuple[str, ...]:
+        """The state torch.optim would keep for runs with these hyperparameters (recorded)."""
+        return self.state_names
+
     @abstractmethod
     def step(
         self,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import torch
 
 from optim_core.optimizers.base import (
@@ -47,6 +50,14 @@ class RMSprop(OptimizerRule):
         MAXIMIZE,
     )
     state_names = ("square_avg", "grad_avg", "momentum_buffer")
+
+    def state_in_use(self, hyper: list[Mapping[str, Any]]) -> tuple[str, ...]:
+        names = ["square_avg"]
+        if any(h["centered"] for h in hyper):
+            names.append("grad_avg")
+        if any(h["momentum"] > 0 for h in hyper):
+            names.append("momentum_buffer")
+        return tuple(names)
 
     def init_state(self, params: torch.Tensor, hyper) -> State:
         zeros = torch.zeros_like(params)

@@ -53,6 +53,9 @@ class SGD(OptimizerRule):
             raise ConfigError(f"{field}.nesterov", True,
                               "Nesterov momentum requires a momentum and zero dampening")
 
+    def state_in_use(self, hyper: list[Mapping[str, Any]]) -> tuple[str, ...]:
+        return self.state_names if any(h["momentum"] != 0 for h in hyper) else ()
+
     def init_state(self, params: torch.Tensor, hyper: Mapping[str, Hyper]) -> State:
         # NaN stands for torch's "no buffer yet": the first momentum step copies the gradient.
         return {"momentum_buffer": torch.full_like(params, float("nan"))}
