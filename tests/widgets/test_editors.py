@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt, SignalInstance
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QPointF, Qt, SignalInstance
 from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -489,9 +489,12 @@ def test_enabled_checkbox_emits(table: RunTable) -> None:
 
 def edit_label(qtbot, table: RunTable, row: int, text: str) -> None:
     view = table.table()
+    # an earlier edit's editor may still await deletion: delete it so it cannot be found
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     view.editItem(view.item(row, LABEL))
-    editor = view.viewport().findChild(QLineEdit)
-    assert editor is not None
+    editors = [e for e in view.viewport().findChildren(QLineEdit) if e.isVisible()]
+    assert len(editors) == 1
+    editor = editors[0]
     editor.selectAll()
     qtbot.keyClick(editor, Qt.Key.Key_Backspace)
     qtbot.keyClicks(editor, text)
