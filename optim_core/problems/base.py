@@ -84,8 +84,8 @@ class Problem(ABC):
 class FiniteSumProblem(Problem):
     """A loss that is the mean of ``n_samples`` per-sample losses.
 
-    Subclasses implement :meth:`sample_losses`. :meth:`loss` is the full-batch mean; the engine
-    evaluates minibatches through :meth:`weighted_loss` with per-run sample weights.
+    Subclasses implement :meth:`sample_losses` and :meth:`data`. :meth:`loss` is the full-batch
+    mean; the engine weights ``sample_losses`` per run (see ``evaluate.py``, ``minibatch.py``).
     """
 
     is_finite_sum: ClassVar[bool] = True
@@ -98,6 +98,10 @@ class FiniteSumProblem(Problem):
     @abstractmethod
     def sample_losses(self, w: torch.Tensor) -> torch.Tensor:
         """Per-sample losses at ``w`` of shape ``(..., 2)``; returns shape ``(..., M)``."""
+
+    @abstractmethod
+    def data(self) -> dict[str, Any]:
+        """The samples as numpy arrays for drawing (e.g. ``{"x": …, "y": …}``)."""
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         return self.sample_losses(w).mean(dim=-1)
