@@ -23,7 +23,8 @@ class ParamSpec:
     each checked against the same range) or ``"any"`` (a JSON value passed through unchecked, for
     hyperparameters of torch.optim classes that torch itself validates). ``low``/``high`` bound
     the value; ``low_open`` and ``high_open`` make a bound exclusive. ``log_scale`` tells editors
-    to offer a logarithmic slider (learning rates, eps). ``optional`` allows ``None`` (e.g. ``clip_norm`` off).
+    to offer a logarithmic slider (learning rates, eps). ``optional`` allows ``None`` (e.g.
+    ``clip_norm`` off).
     """
 
     name: str

@@ -10,6 +10,7 @@ Rprop, ASGD, LBFGS, …).
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -91,17 +92,20 @@ class TorchOptimizer(OptimizerRule):
         return self.cls([param], **{k: v for k, v in hyper.items()})
 
     def check(self, hyper: Mapping[str, Any], field: str) -> None:
+        # build it and take one step: some values are only refused when stepping
         try:
-            self.make(torch.zeros(2, dtype=torch.float64, requires_grad=True), hyper)
-        except (ValueError, TypeError, RuntimeError) as exc:
-            name = _blamed(str(exc), hyper)
+            self._probe_step(hyper)
+        except (ValueError, TypeError, RuntimeError, KeyError) as exc:
+            defaults = {s.name: s.default for s in self.hyperparameters}
+            name = _blamed(str(exc), hyper, defaults)
             where = f"{field}.{name}" if name else field
             raise ConfigError(where, hyper.get(name) if name else dict(hyper),
                               f"torch.optim.{self.name} says: {exc}") from None
 
-    def _probe_state_names(self) -> tuple[str, ...]:
+    def _probe_step(self, hyper: Mapping[str, Any]) -> tuple[torch.Tensor, torch.optim.Optimizer]:
+        """One step on a small bowl; returns the parameter and the optimizer."""
         param = torch.zeros(2, dtype=torch.float64, requires_grad=True)
-        opt = self.make(param, {s.name: s.default for s in self.hyperparameters})
+        opt = self.make(param, hyper)
 
         def closure() -> torch.Tensor:
             opt.zero_grad()
@@ -110,6 +114,10 @@ class TorchOptimizer(OptimizerRule):
             return loss
 
         opt.step(closure)
+        return param, opt
+
+    def _probe_state_names(self) -> tuple[str, ...]:
+        param, opt = self._probe_step({s.name: s.default for s in self.hyperparameters})
         return tuple(
             name for name, value in opt.state[param].items()
             if isinstance(value, torch.Tensor) and value.shape == param.shape
@@ -170,14 +178,16 @@ class TorchBlock:
         return out
 
 
-def _blamed(message: str, hyper: Mapping[str, Any]) -> str | None:
-    """The hyperparameter a torch error message is about, if it names one."""
+def _blamed(message: str, hyper: Mapping[str, Any], defaults: Mapping[str, Any]) -> str | None:
+    """The hyperparameter a torch error message is about: the one it names, else the only one
+    changed from its default."""
     lowered = message.lower()
     aliases = {"learning rate": "lr", "beta parameter": "betas", "epsilon": "eps"}
     for phrase, name in aliases.items():
         if phrase in lowered and name in hyper:
             return name
     for name in sorted(hyper, key=len, reverse=True):
-        if name.lower() in lowered:
+        if re.search(rf"\b{re.escape(name.lower())}\b", lowered):
             return name
-    return None
+    changed = [name for name in hyper if hyper[name] != defaults.get(name)]
+    return changed[0] if len(changed) == 1 else None

@@ -1,0 +1,3 @@
+from optim_core.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,344 @@
+"""run_experiment's records (shapes, order, divergence, no thinning) and the result writers."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from optim_core import ConfigError, run_experiment
+from optim_core import results as results_module
+from optim_core.experiment import parse_experiment
+from optim_core.optimizers import get_rule
+from optim_core.problems import PROBLEMS, make_problem
+from optim_core.results import (
+    CSV_COLUMNS,
+    CSV_FINITE_SUM_COLUMNS,
+    check_record_size,
+    to_jsonable,
+    write_result,
+)
+from optim_core.session import Session
+
+
+def _finite_sum_name() -> str | None:
+    names = [n for n, cls in PROBLEMS.items() if cls.is_finite_sum]
+    preferred = [n for n in ("mean_quadratic", "linear_regression") if n in names]
+    return (preferred or names or [None])[0]
+
+
+FINITE_SUM = _finite_sum_name()
+needs_finite_sum = pytest.mark.skipif(FINITE_SUM is None,
+                                      reason="no finite-sum problem is registered in PROBLEMS")
+
+ROSENBROCK = {
+    "problem": "rosenbrock",
+    "steps": 12,
+    "runs": [
+        {"optimizer": "SGD", "lr": 1e-3, "momentum": 0.9},
+        {"optimizer": "Adam", "lr": 0.05, "clip_norm": 1.0},
+        {"optimizer": "RMSprop", "lr": 0.01},
+    ],
+}
+
+
+def _finite_sum_config(steps: int = 6) -> dict:
+    return {
+        "problem": {"name": FINITE_SUM, "n_samples": 40},
+        "steps": steps,
+        "batch_size": 4,
+        "runs": [
+            {"optimizer": "SGD", "lr": 0.05},
+            {"optimizer": "Adam", "lr": 0.05, "batch_size": None},
+            {"optimizer": "SGD", "lr": 0.05, "batch_size": 40, "label": "full batch"},
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------------- shapes
+def test_deterministic_run_has_every_array_with_its_documented_shape():
+    steps = ROSENBROCK["steps"]
+    result = run_experiment(ROSENBROCK)
+    assert result["problem"] == "rosenbrock"
+    assert [run["optimizer"] for run in result["runs"]] == ["SGD", "Adam", "RMSprop"]
+    for run in result["runs"]:
+        assert run["trajectory"].shape == (steps + 1, 2)
+        assert run["loss"].shape == (steps + 1,)
+        assert run["grad"].shape == (steps, 2)
+        assert run["clipped"].shape == (steps,) and run["clipped"].dtype == bool
+        assert run["effective_lr"].shape == (steps, 2)
+        in_use = get_rule(run["optimizer"]).state_in_use([run["hyperparameters"]])
+        assert set(run["state"]) == set(in_use) and in_use
+        assert all(v.shape == (steps, 2) for v in run["state"].values())
+        assert "full_grad" not in run and "sample_grads" not in run
+        assert run["status"] == "ok" and run["diverged_at"] is None
+        assert tuple(run["trajectory"][0]) == run["start"] == (-1.5, 2.0)
+        assert np.isfinite(run["grad"]).all()  # row 0 (the start, NaN) was sliced off
+
+
+def test_records_agree_with_the_problem_and_the_update():
+    result = run_experiment(ROSENBROCK)
+    problem = make_problem("rosenbrock")
+    for run in result["runs"]:
+        w = torch.tensor(run["trajectory"], requires_grad=True)
+        loss = problem.loss(w)
+        (grad,) = torch.autograd.grad(loss.sum(), w)
+        np.testing.assert_allclose(run["loss"], loss.detach().numpy(), rtol=1e-12)
+        # grad[t] is the (unclipped) gradient at the point step t+1 started from
+        np.testing.assert_allclose(run["grad"], grad[:-1].numpy(), rtol=1e-12)
+    adam = result["runs"][1]
+    norms = np.linalg.norm(adam["grad"], axis=1)
+    np.testing.assert_array_equal(adam["clipped"], norms > 1.0)
+    assert adam["clipped"].any()
+    sgd = result["runs"][0]
+    buffer = sgd["state"]["momentum_buffer"]
+    np.testing.assert_allclose(buffer[0], sgd["grad"][0])  # torch copies g on the first step
+    np.testing.assert_allclose(buffer[1], 0.9 * buffer[0] + sgd["grad"][1], rtol=1e-12)
+
+
+def test_effective_lr_of_plain_sgd_is_the_learning_rate():
+    config = {"problem": "booth", "steps": 5, "runs": [{"optimizer": "SGD", "lr": 0.01}]}
+    (run,) = run_experiment(config)["runs"]
+    np.testing.assert_allclose(run["effective_lr"], 0.01, rtol=1e-9)
+    step = run["trajectory"][1:] - run["trajectory"][:-1]
+    np.testing.assert_allclose(step, -0.01 * run["grad"], rtol=1e-12)
+
+
+@needs_finite_sum
+def test_finite_sum_run_adds_full_grad_and_cumulative_sample_grads():
+    steps = 6
+    result = run_experiment(_finite_sum_config(steps))
+    minibatch, default_full, full = result["runs"]
+    counted = np.arange(1, steps + 1)
+    np.testing.assert_array_equal(minibatch["sample_grads"], 4 * counted)
+    np.testing.assert_array_equal(default_full["sample_grads"], 4 * counted)  # the experiment's
+    np.testing.assert_array_equal(full["sample_grads"], 40 * counted)
+    for run in result["runs"]:
+        assert run["full_grad"].shape == (steps, 2)
+        assert run["sample_grads"].shape == (steps,)
+        assert run["trajectory"].shape == (steps + 1, 2)
+    np.testing.assert_allclose(full["full_grad"], full["grad"], rtol=1e-12)
+    assert not np.allclose(minibatch["full_grad"], minibatch["grad"])  # a minibatch is noisy
+
+
+def test_multiple_starts_are_run_major_in_the_experiment_order():
+    starts = [[-1.0, 1.0], [0.5, 0.5], [1.5, -0.5]]
+    config = {"problem": "himmelblau", "steps": 3, "starts": starts,
+              "runs": [{"optimizer": "SGD", "lr": 0.01}, {"optimizer": "Adam", "lr": 0.1}]}
+    runs = run_experiment(config)["runs"]
+    assert [(r["optimizer"], list(r["start"])) for r in runs] == [
+        (name, start) for name in ("SGD", "Adam") for start in starts]
+    for run in runs:
+        assert list(run["trajectory"][0]) == list(run["start"])
+
+
+class _FrugalSession(Session):
+    """A session whose default memory budget thins its records after about 1024 rows."""
+
+    def __init__(self, *args, history_budget: int = 4096, **kwargs):
+        super().__init__(*args, history_budget=history_budget, **kwargs)
+
+
+def test_long_runs_keep_every_row(monkeypatch):
+    monkeypatch.setattr(results_module, "Session", _FrugalSession)
+    steps = 3000  # beyond what _FrugalSession keeps unless run_experiment sizes its records
+    config = {"problem": "quadratic", "steps": steps, "runs": [{"optimizer": "SGD", "lr": 0.01}]}
+    (run,) = run_experiment(config)["runs"]
+    assert run["trajectory"].shape == (steps + 1, 2)
+    step = run["trajectory"][1:] - run["trajectory"][:-1]
+    np.testing.assert_allclose(step, -0.01 * run["grad"], rtol=1e-9, atol=1e-300)
+
+
+def test_records_beyond_the_memory_limit_are_refused_on_steps():
+    config = {"problem": "rosenbrock", "steps": 10_000_000,
+              "runs": [{"optimizer": "Adam"} for _ in range(8)]}
+    with pytest.raises(ConfigError) as info:
+        run_experiment(config)
+    assert info.value.field == "steps" and info.value.value == 10_000_000
+    assert "GiB" in info.value.allowed
+    small = parse_experiment({"problem": "rosenbrock", "steps": 100,
+                              "runs": [{"optimizer": "SGD"}]})
+    check_record_size(small)
+    with pytest.raises(ConfigError, match="steps"):
+        check_record_size(small, limit=1000)
+
+
+# ---------------------------------------------------------------------------------- divergence
+def test_a_diverging_run_is_marked_and_the_others_go_on():
+    config = {"problem": "rosenbrock", "steps": 40,
+              "runs": [{"optimizer": "SGD", "lr": 1.0}, {"optimizer": "Adam", "lr": 0.01}]}
+    sgd, adam = run_experiment(config)["runs"]
+    assert sgd["status"] == "diverged"
+    assert isinstance(sgd["diverged_at"], int) and 0 < sgd["diverged_at"] < 40
+    d = sgd["diverged_at"]
+    assert np.isfinite(sgd["trajectory"][:d]).all()
+    assert np.isnan(sgd["trajectory"][d + 1:]).all()  # frozen: nothing recorded after
+    assert adam["status"] == "ok" and adam["diverged_at"] is None
+    assert np.isfinite(adam["trajectory"]).all()
+
+
+# ---------------------------------------------------------------------------------- JSON form
+def test_to_jsonable_gives_valid_json_with_null_for_non_finite_values():
+    value = {"a": np.array([1.0, np.nan, np.inf]), "b": (1, -math.inf), "c": np.float64(2.5),
+             "d": np.int64(3), "e": {"f": [np.bool_(True)]}}
+    out = to_jsonable(value)
+    assert out == {"a": [1.0, None, None], "b": [1, None], "c": 2.5, "d": 3, "e": {"f": [True]}}
+    json.dumps(out, allow_nan=False)
+
+
+def test_a_diverged_result_serialises_to_strict_json():
+    config = {"problem": "rosenbrock", "steps": 10, "runs": [{"optimizer": "SGD", "lr": 1.0}]}
+    text = json.dumps(to_jsonable(run_experiment(config)), allow_nan=False)
+    (run,) = json.loads(text)["runs"]
+    assert run["trajectory"][-1] == [None, None]
+    assert run["hyperparameters"]["lr"] == 1.0
+
+
+# ---------------------------------------------------------------------------------- writers
+@pytest.fixture(scope="module")
+def diverging_result():
+    return run_experiment({"problem": "rosenbrock", "steps": 8, "starts": [[0, 0], [-1.5, 2]],
+                           "runs": [{"optimizer": "SGD", "lr": 1.0},
+                                    {"optimizer": "Adam", "lr": 0.05}]})
+
+
+def test_json_writer(tmp_path, diverging_result):
+    path = tmp_path / "result.json"
+    write_result(diverging_result, path)
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    assert loaded["experiment"] == to_jsonable(diverging_result["experiment"])
+    assert [r["status"] for r in loaded["runs"]] == ["diverged", "diverged", "ok", "ok"]
+    np.testing.assert_array_equal(np.array(loaded["runs"][2]["trajectory"]),
+                                  diverging_result["runs"][2]["trajectory"])
+    assert set(loaded["runs"][3]["state"]) == {"exp_avg", "exp_avg_sq"}
+
+
+def test_csv_writer_long_format(tmp_path, diverging_result):
+    path = tmp_path / "result.csv"
+    write_result(diverging_result, path)
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == [*CSV_COLUMNS, "status"]
+    assert len(rows) == 4 * 9
+    for row in rows:
+        run = diverging_result["runs"][int(row["run"])]
+        step = int(row["step"])
+        assert row["label"] == run["label"] and row["status"] == run["status"]
+        np.testing.assert_array_equal([float(row["x"]), float(row["y"])], run["trajectory"][step])
+        if step == 0:
+            assert row["grad_x"] == row["clipped"] == row["effective_lr_x"] == ""
+        else:
+            assert float(row["grad_x"]) == run["grad"][step - 1][0] or (
+                math.isnan(float(row["grad_x"])) and math.isnan(run["grad"][step - 1][0]))
+            assert row["clipped"] == str(int(run["clipped"][step - 1]))
+
+
+@needs_finite_sum
+def test_csv_writer_adds_full_grad_columns_for_finite_sum_problems(tmp_path):
+    result = run_experiment(_finite_sum_config(3))
+    path = tmp_path / "result.csv"
+    write_result(result, path)
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == [*CSV_COLUMNS, *CSV_FINITE_SUM_COLUMNS, "status"]
+    last = [r for r in rows if r["run"] == "0"][-1]
+    assert int(last["sample_grads"]) == 12
+    assert float(last["full_grad_x"]) == result["runs"][0]["full_grad"][-1][0]
+
+
+def test_npz_writer(tmp_path, diverging_result):
+    path = tmp_path / "result.npz"
+    write_result(diverging_result, path)
+    with np.load(path) as data:  # no pickles: loads with allow_pickle=False
+        metadata = json.loads(str(data["metadata"]))
+        assert [r["label"] for r in metadata["runs"]] == [
+            r["label"] for r in diverging_result["runs"]]
+        assert metadata["runs"][0]["diverged_at"] == diverging_result["runs"][0]["diverged_at"]
+        assert metadata["experiment"]["steps"] == 8
+        for r, run in enumerate(diverging_result["runs"]):
+            for name in ("trajectory", "loss", "grad", "clipped", "effective_lr"):
+                np.testing.assert_array_equal(data[f"run{r}/{name}"], run[name])
+            for name, values in run["state"].items():
+                np.testing.assert_array_equal(data[f"run{r}/state/{name}"], values)
+
+
+def test_an_unknown_extension_is_a_config_error_on_out(tmp_path, diverging_result):
+    path = tmp_path / "result.txt"
+    with pytest.raises(ConfigError) as info:
+        write_result(diverging_result, path)
+    assert info.value.field == "out"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_folder_is_a_config_error_on_out(tmp_path, diverging_result):
+    with pytest.raises(ConfigError) as info:
+        write_result(diverging_result, tmp_path / "nowhere" / "result.json")
+    assert info.value.field == "out"
+
+
+# ---------------------------------------------------------------------------------- atomicity
+_REAL_CSV_WRITER = csv.writer
+
+
+class _FailingWriter:
+    """A csv writer that writes two rows, then fails as a full disk would."""
+
+    def __init__(self, stream, *args, **kwargs):
+        self.inner = _REAL_CSV_WRITER(stream)
+        self.rows = 0
+
+    def writerow(self, row):
+        self.rows += 1
+        if self.rows > 2:
+            raise RuntimeError("disk full")
+        return self.inner.writerow(row)
+
+
+@pytest.mark.parametrize("existing", [None, "old result\n"])
+def test_a_failure_mid_write_leaves_no_file_and_keeps_an_old_one(
+        tmp_path, monkeypatch, diverging_result, existing):
+    path = tmp_path / "result.csv"
+    if existing is not None:
+        path.write_text(existing, encoding="utf-8")
+    monkeypatch.setattr(results_module.csv, "writer", _FailingWriter)
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_result(diverging_result, path)
+    if existing is None:
+        assert not path.exists()
+    else:
+        assert path.read_text(encoding="utf-8") == existing
+    assert [p.name for p in tmp_path.iterdir()] == ([] if existing is None else ["result.csv"])
+
+
+def test_a_failing_npz_write_leaves_the_old_file(tmp_path, monkeypatch, diverging_result):
+    path = tmp_path / "result.npz"
+    path.write_bytes(b"old")
+
+    def half_write(stream, **arrays):
+        stream.write(b"PK\x03\x04 half a zip")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(results_module.np, "savez", half_write)
+    with pytest.raises(ConfigError) as info:
+        write_result(diverging_result, path)
+    assert info.value.field == "out" and "No space left" in info.value.allowed
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["result.npz"]
+
+
+def test_a_failing_replace_leaves_the_old_file(tmp_path, monkeypatch, diverging_result):
+    path = tmp_path / "result.json"
+    path.write_text("{}", encoding="utf-8")
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(results_module.os, "replace", refuse)
+    with pytest.raises(ConfigError, match="out"):
+        write_result(diverging_result, path)
+    assert path.read_text(encoding="utf-8") == "{}"
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
