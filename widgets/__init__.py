@@ -1,0 +1,17 @@
+"""Plot panels of Optimizer Lab: views that draw the arrays, strings and colours they are given."""
+
+from widgets.adaptive_lr import AdaptiveLrPanel
+from widgets.gradient_noise import GradientNoisePanel
+from widgets.landscape import LandscapePanel
+from widgets.loss_curves import LossCurvesPanel
+from widgets.style import RUN_COLORS, configure_pyqtgraph, decimate
+
+__all__ = [
+    "RUN_COLORS",
+    "AdaptiveLrPanel",
+    "GradientNoisePanel",
+    "LandscapePanel",
+    "LossCurvesPanel",
+    "configure_pyqtgraph",
+    "decimate",
+]

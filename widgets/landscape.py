@@ -1,0 +1,653 @@
+"""The loss-landscape panel: where the runs are on the surface they are descending.
+
+A filled contour of the loss (an ``ImageItem`` with the house colour map, optionally on a log
+scale) with isolines (child ``IsocurveItem``\\ s, as in pyqtgraph's ``isocurve.py`` example) and a
+colour bar; the known minima as stars; each run's trajectory in its colour, with a hollow dot at
+its start and a filled dot at its current point (a cross once it diverged); and optional arrows at
+each run's current point (gradient, velocity, look-ahead, clipped gradient).
+
+It is a view: it draws the arrays it is given and never evaluates the loss or steps an optimizer.
+A plain left click on the plot asks for a run to start there (:attr:`start_requested`).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
+from PySide6 import QtCore, QtWidgets
+
+from widgets import style
+
+__all__ = ["ARROW_KINDS", "LandscapePanel", "display_field", "isoline_levels"]
+
+#: Number of isolines drawn over the filled contour.
+N_ISOLINES = 12
+#: On a log scale the panel shows log10(f − f_min + eps) with eps = LOG_EPS_REL · (f_max − f_min).
+LOG_EPS_REL = 1e-6
+#: Longest arrow of a rescaled kind, as a fraction of the visible diagonal.
+ARROW_TARGET = 0.15
+#: A rescaled kind keeps its scale while its longest arrow stays within this band (no flicker).
+ARROW_BAND = (0.04, 0.30)
+MAX_PATH_POINTS = style.MAX_POINTS
+#: A path longer on screen than this many plot widths is a scribble (see ``_RunTrack``)...
+SCRIBBLE_LENGTH = 8.0
+#: ...of which only the most recent points are drawn bold.
+BOLD_POINTS = 300
+#: Consecutive path points within one cell of this many pixels are drawn as one.
+CELL_PX = 1.5
+#: Paths are drawn inside the view window grown this many times its span (see :func:`far_box`).
+FAR = 100.0
+HINT = "Click: start a run there · drag: pan · wheel: zoom"
+
+
+@dataclass(frozen=True)
+class _ArrowStyle:
+    line: QtCore.Qt.PenStyle
+    filled: bool  # filled or hollow head
+    rescale: bool  # False: drawn at true length (a displacement in data units)
+    glyph: str  # legend sample
+
+
+#: The arrow kinds :meth:`LandscapePanel.set_arrows` understands and how each is drawn.
+ARROW_KINDS: dict[str, _ArrowStyle] = {
+    "gradient": _ArrowStyle(QtCore.Qt.PenStyle.SolidLine, True, True, "━▶"),
+    "velocity": _ArrowStyle(QtCore.Qt.PenStyle.DashLine, True, True, "╍▶"),
+    "look-ahead": _ArrowStyle(QtCore.Qt.PenStyle.DotLine, False, False, "┅▷"),
+    "clipped gradient": _ArrowStyle(QtCore.Qt.PenStyle.SolidLine, False, True, "━▷"),
+}
+
+
+def display_field(z: np.ndarray, log_scale: bool) -> np.ndarray:
+    """The values the panel colours: ``z`` itself, or log10(z − z_min + eps) on a log scale.
+
+    ``eps`` is ``LOG_EPS_REL`` times the finite range of ``z`` (1 if that range is 0). Entries
+    that are not finite (overflow) are shown as the highest finite value.
+    """
+    z = np.asarray(z, dtype=float)
+    finite = np.isfinite(z)
+    if not finite.any():
+        return np.zeros(z.shape)
+    lo, hi = float(z[finite].min()), float(z[finite].max())
+    if log_scale:
+        eps = (hi - lo) * LOG_EPS_REL or 1.0
+        field = np.log10(np.where(finite, z, hi) - lo + eps)
+    else:
+        field = np.where(finite, z, hi)
+    return field
+
+
+def _colour_range(field: np.ndarray) -> tuple[float, float]:
+    """Colour levels: the whole range of the displayed field."""
+    lo, hi = float(field.min()), float(field.max())
+    return lo, (hi if hi > lo else lo + 1.0)
+
+
+def isoline_levels(field: np.ndarray, log_scale: bool) -> np.ndarray:
+    """``N_ISOLINES`` evenly spaced levels of the displayed field.
+
+    On a log scale they start above the lowest 1 % of the grid: a narrow valley sampled on a
+    grid leaves single pixels decades below their neighbours, and isolines around each of them
+    would draw a swarm of dashes along the valley floor.
+    """
+    lo, hi = _colour_range(field)
+    if log_scale:
+        lo = min(float(np.percentile(field, 1.0)), hi)
+    return np.linspace(lo, hi, N_ISOLINES + 2)[1:-1]
+
+
+def _pixel_rect(x: np.ndarray, y: np.ndarray) -> QtCore.QRectF:
+    """The data rectangle covered by a grid whose samples are pixel centres."""
+    dx = (x[-1] - x[0]) / (x.size - 1) if x.size > 1 else 1.0
+    dy = (y[-1] - y[0]) / (y.size - 1) if y.size > 1 else 1.0
+    return QtCore.QRectF(x[0] - dx / 2, y[0] - dy / 2, dx * x.size, dy * y.size)
+
+
+def _last_finite_row(p: np.ndarray) -> int:
+    """Index of the last row of ``p`` with both coordinates finite (-1 if none)."""
+    if p.shape[0] and np.isfinite(p[-1]).all():  # the usual case, without scanning the path
+        return p.shape[0] - 1
+    finite = np.flatnonzero(np.isfinite(p).all(axis=1))
+    return int(finite[-1]) if finite.size else -1
+
+
+def _clean_path(path: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``path`` decimated and cut after its last finite row (inf → NaN gaps); diverged or not.
+
+    Decimation comes first, so the per-frame work is on at most ``MAX_PATH_POINTS`` rows; it
+    keeps the first and the last row, so the start and the current point stay exact.
+    """
+    p = np.asarray(path, dtype=float).reshape(-1, 2)
+    last = _last_finite_row(p)
+    if last < 0:
+        return np.empty((0, 2)), False
+    x, y = style.decimate(p[: last + 1, 0], p[: last + 1, 1], MAX_PATH_POINTS)
+    q = np.column_stack([x, y])
+    q[~np.isfinite(q).all(axis=1)] = np.nan
+    return q, last < p.shape[0] - 1
+
+
+def far_box(view: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """The box a drawn path must stay in: the view window grown ``FAR`` times its span each way.
+
+    Qt stops drawing a whole path once one coordinate is around 1e17 pixels away, so a
+    diverging run would vanish; paths are cut where they leave this box instead.
+    """
+    x0, x1, y0, y1 = view
+    dx, dy = FAR * max(x1 - x0, 1e-12), FAR * max(y1 - y0, 1e-12)
+    return x0 - dx, x1 + dx, y0 - dy, y1 + dy
+
+
+def _inside(p: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    x0, x1, y0, y1 = box
+    with np.errstate(invalid="ignore"):
+        return (p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1)
+
+
+def clip_far(p: np.ndarray, box: tuple[float, float, float, float]) -> tuple[np.ndarray, bool]:
+    """Cut path ``p`` where it first leaves ``box``, ending on the box edge; say if it was cut."""
+    outside = ~_inside(p, box) & np.isfinite(p).all(axis=1)
+    if not outside.any():
+        return p, False
+    k = int(np.argmax(outside))
+    if k == 0 or not np.isfinite(p[k - 1]).all():
+        return p[:k], True
+    a, b = p[k - 1], p[k]
+    lows, highs = np.array(box[0::2]), np.array(box[1::2])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = np.where(b > highs, highs, np.where(b < lows, lows, np.nan))
+        t_axis = np.where(np.isnan(bound), 1.0, (bound - a) / (b - a))
+    exit_point = a + float(np.clip(t_axis.min(), 0.0, 1.0)) * (b - a)
+    return np.vstack([p[:k], exit_point]), True
+
+
+@dataclass(frozen=True)
+class _Screen:
+    """How data units map to pixels right now (for screen-space simplification)."""
+
+    px: float  # data units per pixel, x
+    py: float  # data units per pixel, y
+    width: float  # pixels across the data area
+
+    @classmethod
+    def of(cls, vb: pg.ViewBox) -> _Screen:
+        px, py = vb.viewPixelSize()
+        return cls(float(px), float(py), float(vb.size().width()))
+
+    def usable(self) -> bool:
+        return self.px > 0 and self.py > 0 and self.width > 0
+
+
+def simplify(p: np.ndarray, screen: _Screen) -> np.ndarray:
+    """Drop each row that lies in the same ``CELL_PX``-pixel cell as the row before it.
+
+    An optimizer creeping to a minimum takes thousands of sub-pixel steps; this keeps the drawn
+    shape (to within the line width) at a fraction of the segments. First and last rows stay.
+    """
+    if p.shape[0] < 3 or not screen.usable():
+        return p
+    with np.errstate(invalid="ignore"):
+        cells = np.floor(p / (CELL_PX * np.array([screen.px, screen.py])))
+        keep = np.ones(p.shape[0], dtype=bool)
+        keep[1:] = (np.diff(cells, axis=0) != 0).any(axis=1)  # NaN rows differ: gaps stay
+    keep[-1] = True
+    return p[keep]
+
+
+def scribble_length(p: np.ndarray, screen: _Screen) -> float:
+    """On-screen length of path ``p`` in widths of the data area (0 if unknown)."""
+    if p.shape[0] < 2 or not screen.usable():
+        return 0.0
+    d = np.diff(p, axis=0) / np.array([screen.px, screen.py])
+    return float(np.nansum(np.hypot(d[:, 0], d[:, 1])) / screen.width)
+
+
+class _RunTrack:
+    """One run's trajectory, start marker and current-point marker.
+
+    Paths are drawn bold on a white casing. A path that scribbles (a noisy minibatch run whose
+    drawn length exceeds ``SCRIBBLE_LENGTH`` plot widths) keeps only its latest ``BOLD_POINTS``
+    points bold and draws its history thin: Qt rasterizes wide antialiased lines about ten times
+    slower than thin ones, and a long noisy path drawn bold would stall the panel.
+    """
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self.history = pg.PlotCurveItem(connect="finite", antialias=True)
+        # separate segments: far cheaper than one wide path with joins for a jagged polyline
+        self.path = pg.PlotCurveItem(connect="finite", antialias=True, segmentedLineMode="on")
+        self.start = pg.ScatterPlotItem(symbol="o", size=8, pxMode=True)
+        self.head = pg.ScatterPlotItem(pxMode=True)
+        for z, item in ((19, self.history), (20, self.path), (21, self.start), (30, self.head)):
+            item.setZValue(z)
+            plot.addItem(item)
+        self.color = ""
+        self.diverged = False
+        self._head_style: bool | None = None
+
+    def set_color(self, color: str) -> None:
+        self.color = color
+        self.history.setPen(style.pen(color, 1.0))
+        self.path.setPen(style.pen(color, 2.5))
+        self.path.setShadowPen(style.halo_pen(5.0))
+        self.start.setPen(style.pen(color, 2.0))
+        self.start.setBrush(style.brush(style.BACKGROUND))
+        self._head_style = None
+
+    def set_path(
+        self, path: np.ndarray, box: tuple[float, float, float, float], screen: _Screen
+    ) -> None:
+        """Draw ``path``; a run that diverged or left ``box`` gets a cross as its head."""
+        p, diverged = _clean_path(path)
+        p, cut = clip_far(p, box)
+        p = simplify(p, screen)
+        self.diverged = diverged or cut
+        split = 0
+        if scribble_length(p, screen) > SCRIBBLE_LENGTH:
+            split = max(p.shape[0] - BOLD_POINTS, 0)
+        old = p[: split + 1] if split else p[:0]
+        self.history.setData(x=old[:, 0], y=old[:, 1])
+        self.path.setData(x=p[split:, 0], y=p[split:, 1])
+        if not p.shape[0] or not np.isfinite(p[-1]).all():
+            self.start.setData([], [])
+            self.head.setData([], [])
+            return
+        first = p[np.isfinite(p).all(axis=1)][0]
+        self.start.setData([first[0]], [first[1]])
+        self._style_head(self.diverged)
+        self.head.setData([p[-1, 0]], [p[-1, 1]])
+
+    def drawn(self) -> tuple[np.ndarray, np.ndarray]:
+        """The whole drawn path (thin history, then the bold part), as ``(x, y)``."""
+        hx, hy = self.history.getData()
+        bx, by = self.path.getData()
+        if hx is None or not len(hx):
+            return (np.empty(0), np.empty(0)) if bx is None else (np.asarray(bx), np.asarray(by))
+        return np.concatenate([hx[:-1], bx]), np.concatenate([hy[:-1], by])
+
+    def _style_head(self, diverged: bool) -> None:
+        if diverged == self._head_style:
+            return
+        self._head_style = diverged
+        self.head.setSymbol("x" if diverged else "o")
+        self.head.setSize(16 if diverged else 13)
+        self.head.setPen(style.pen(self.color, 2.5) if diverged else style.pen("#ffffff", 2.0))
+        self.head.setBrush(style.brush(self.color))
+
+    def remove(self, plot: pg.PlotItem) -> None:
+        for item in (self.history, self.path, self.start, self.head):
+            plot.removeItem(item)
+
+
+class _ArrowSet:
+    """All arrows of one kind: one shaft (a line item) and one head (``ArrowItem``) per run."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.style = ARROW_KINDS[kind]
+        self.visible = True
+        self.origins = np.empty((0, 2))
+        self.vectors = np.empty((0, 2))
+        self.scale = 1.0
+        self.box = far_box((-1.0, 1.0, -1.0, 1.0))
+        self.shafts: list[pg.PlotCurveItem] = []
+        self.heads: list[pg.ArrowItem] = []
+        self._item_colors: list[str] = []
+
+    def set_data(self, origins: np.ndarray | None, vectors: np.ndarray | None) -> None:
+        if origins is None or vectors is None:
+            self.origins = self.vectors = np.empty((0, 2))
+            return
+        o = np.asarray(origins, dtype=float).reshape(-1, 2)
+        v = np.asarray(vectors, dtype=float).reshape(-1, 2)
+        n = min(len(o), len(v))
+        self.origins, self.vectors = o[:n], v[:n]
+
+    def shown(self) -> bool:
+        """Whether this kind has anything visible to draw."""
+        return self.visible and bool(self._valid().any())
+
+    def _valid(self) -> np.ndarray:
+        """Rows with a finite, non-zero vector whose origin lies within the drawing box."""
+        ok = np.isfinite(self.vectors).all(axis=1) & _inside(self.origins, self.box)
+        return ok & (np.hypot(self.vectors[:, 0], self.vectors[:, 1]) > 0)
+
+    def update_scale(self, diagonal: float) -> None:
+        """Pick the display scale: keep the current one while arrows stay readable."""
+        ok = self._valid()
+        if not self.style.rescale or not ok.any() or diagonal <= 0:
+            self.scale = 1.0
+            return
+        longest = float(np.hypot(*self.vectors[ok].T).max())
+        lo, hi = ARROW_BAND
+        if not lo * diagonal <= longest * self.scale <= hi * diagonal:
+            self.scale = style.nice_number(ARROW_TARGET * diagonal / longest)
+
+    def redraw(self, plot: pg.PlotItem, colors: Sequence[str]) -> None:
+        """Draw the stored arrows in ``plot``; arrow i takes run colour i."""
+        self._ensure_items(plot, len(self.origins))
+        tips = self.origins + self.scale * self.vectors
+        ok = self._valid() & _inside(tips, self.box)
+        vb = plot.getViewBox()
+        for i, (shaft, head) in enumerate(zip(self.shafts, self.heads, strict=True)):
+            if not (self.visible and ok[i]):
+                shaft.setData([], [])
+                head.hide()
+                continue
+            self._set_color(i, style.darker(style.run_color(colors, i), 120))
+            o, tip = self.origins[i], tips[i]
+            shaft.setData([o[0], tip[0]], [o[1], tip[1]])
+            head.setStyle(angle=_screen_angle(vb, o, tip))
+            head.setPos(float(tip[0]), float(tip[1]))
+            head.show()
+
+    def _set_color(self, i: int, color: str) -> None:
+        if self._item_colors[i] == color:
+            return
+        self._item_colors[i] = color
+        self.shafts[i].setPen(style.pen(color, 2.5, self.style.line))
+        fill = color if self.style.filled else style.BACKGROUND
+        self.heads[i].setStyle(pen=style.pen(color, 1.5), brush=style.brush(fill))
+
+    def _ensure_items(self, plot: pg.PlotItem, n: int) -> None:
+        while len(self.shafts) < n:
+            shaft = pg.PlotCurveItem(antialias=True, shadowPen=style.halo_pen(5.0))
+            head = pg.ArrowItem(headLen=13, tipAngle=36, pxMode=True)
+            shaft.setZValue(31)  # above the current-point markers they start from
+            head.setZValue(32)
+            plot.addItem(shaft)
+            plot.addItem(head)
+            self.shafts.append(shaft)
+            self.heads.append(head)
+            self._item_colors.append("")
+        while len(self.shafts) > n:
+            plot.removeItem(self.shafts.pop())
+            plot.removeItem(self.heads.pop())
+            self._item_colors.pop()
+
+    def legend(self) -> str:
+        """The legend entry of this kind, saying how its lengths are drawn."""
+        text = self.kind if self.scale == 1.0 else f"{self.kind} ×{self.scale:g}"
+        return style.legend_entry(self.style.glyph, style.FOREGROUND, text)
+
+    def tooltip(self) -> str:
+        """One line saying how this kind's lengths relate to data units."""
+        if self.scale == 1.0:
+            return f"{self.kind}: true length in data units"
+        return f"{self.kind}: drawn at {self.scale:g}× its length in data units, to stay visible"
+
+
+def _screen_angle(vb: pg.ViewBox, origin: np.ndarray, tip: np.ndarray) -> float:
+    """The ``ArrowItem`` angle (0 = pointing left) of the on-screen direction origin → tip."""
+    a = vb.mapViewToScene(QtCore.QPointF(float(origin[0]), float(origin[1])))
+    b = vb.mapViewToScene(QtCore.QPointF(float(tip[0]), float(tip[1])))
+    return math.degrees(math.atan2(a.y() - b.y(), a.x() - b.x()))
+
+
+class LandscapePanel(QtWidgets.QWidget):
+    """The loss landscape with the runs' trajectories; drag to pan, wheel to zoom.
+
+    Signals:
+        start_requested(float, float): a plain left click on the plot, in data coordinates
+            (w₁, w₂) — "start a run here". Drags, other buttons and modified clicks don't emit.
+    """
+
+    start_requested = QtCore.Signal(float, float)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = style.make_panel_layout(self)
+        self._header = style.PanelHeader(self)
+        self._header.set_stretch(self._header.add(style.ElidedLabel(HINT)))
+        self._reset_button = self._header.add(QtWidgets.QPushButton("Reset view"))
+        self._reset_button.clicked.connect(self.reset_view)
+        layout.addWidget(self._header)
+        self._view = style.make_view()
+        layout.addWidget(self._view, 1)
+
+        self._legend = style.RichTextItem()
+        self._view.addItem(self._legend, row=0, col=0)
+        self._plot = self._view.addPlot(row=1, col=0, axisItems=style.plot_axes())
+        self._build_plot()
+
+        self._title = ""
+        self._view_window = (-1.0, 1.0, -1.0, 1.0)
+        self._far = far_box(self._view_window)
+        self._labels: list[str] = []
+        self._colors: list[str] = []
+        self._tracks: list[_RunTrack] = []
+        self._paths: list[np.ndarray] = []
+        self._arrows = {kind: _ArrowSet(kind) for kind in ARROW_KINDS}
+        self._view.scene().sigMouseClicked.connect(self._on_click)
+        vb = self._plot.getViewBox()
+        # paths are simplified and arrows scaled for the current zoom: redo both when it changes
+        for signal in (vb.sigRangeChanged, vb.sigResized):
+            signal.connect(self._redraw_arrows)
+            signal.connect(self._draw_paths)
+        self.reset_view()
+
+    def _build_plot(self) -> None:
+        style.style_plot(self._plot, grid=False)
+        style.set_axis_label(self._plot, "bottom", "w₁")
+        style.set_axis_label(self._plot, "left", "w₂")
+        self._plot.disableAutoRange()
+        self._image = pg.ImageItem(axisOrder="row-major")
+        self._image.setZValue(-100)
+        self._plot.addItem(self._image)
+        iso_pen = pg.mkPen("#33415566", width=1)
+        self._isolines = [
+            pg.IsocurveItem(level=0.0, pen=iso_pen, axisOrder="row-major")
+            for _ in range(N_ISOLINES)
+        ]
+        for iso in self._isolines:
+            iso.setParentItem(self._image)
+        self._colorbar = pg.ColorBarItem(
+            colorMap=style.landscape_colormap(), interactive=False, width=12,
+            colorMapMenu=False, pen=style.FOREGROUND,
+        )
+        self._colorbar.setImageItem(self._image, insert_in=self._plot)
+        self._style_colorbar()
+        self._minima = pg.ScatterPlotItem(
+            symbol="star", size=20, pxMode=True,
+            pen=pg.mkPen(style.FOREGROUND, width=1.2), brush=style.brush("#ffffff"),
+        )
+        self._minima.setZValue(22)  # above trajectories, below current points
+        self._plot.addItem(self._minima)
+
+    def _style_colorbar(self) -> None:
+        bar = self._colorbar
+        for side in ("left", "right", "top", "bottom"):
+            bar.getAxis(side).setPen(pg.mkPen(style.FOREGROUND, width=1))
+        axis = bar.getAxis("right")
+        axis.setTextPen(pg.mkPen(style.FOREGROUND))
+        axis.setTickFont(style.font(style.TICK_PT))
+        axis.enableAutoSIPrefix(False)
+        axis.setWidth(48)
+
+    # --- public API ---------------------------------------------------------------------------
+
+    def set_landscape(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        z: np.ndarray,
+        *,
+        log_scale: bool,
+        minima: Sequence[tuple[float, float]],
+        view: tuple[float, float, float, float],
+        title: str = "",
+    ) -> None:
+        """Show the loss ``z[j, i] = f(x[i], y[j])`` sampled on a uniform grid.
+
+        ``x`` (nx,) and ``y`` (ny,) are increasing and evenly spaced; ``z`` is (ny, nx). With
+        ``log_scale`` the colours and isolines follow log10(f − f_min + eps) (see
+        :func:`display_field`) and the colour bar is labelled in powers of ten of f − f_min;
+        otherwise they follow f. ``minima`` are marked with stars; ``view`` (xmin, xmax, ymin,
+        ymax) becomes the window :meth:`reset_view` returns to, and is shown. ``title`` heads
+        the legend row (e.g. the problem's name).
+        """
+        x = np.asarray(x, dtype=float).ravel()
+        y = np.asarray(y, dtype=float).ravel()
+        z = np.asarray(z, dtype=float)
+        if z.shape != (y.size, x.size) or x.size == 0 or y.size == 0:
+            raise ValueError(f"z must have shape (len(y), len(x)) = {(y.size, x.size)}: {z.shape}")
+        field = display_field(z, log_scale)
+        lo, hi = _colour_range(field)
+        self._image.setImage(field, autoLevels=False, levels=(lo, hi))
+        self._image.setRect(_pixel_rect(x, y))
+        self._colorbar.setLevels((lo, hi))
+        contour = field if min(field.shape) > 1 else None  # no isolines on a single row
+        for iso, level in zip(self._isolines, isoline_levels(field, log_scale), strict=True):
+            iso.setData(contour, level)
+        self._set_colorbar_ticks(lo, hi, log_scale)
+        m = np.asarray(minima, dtype=float).reshape(-1, 2)
+        self._minima.setData(m[:, 0], m[:, 1])
+        self._title = title
+        self._view_window = tuple(float(v) for v in view)
+        self._far = far_box(self._view_window)
+        for arrows in self._arrows.values():
+            arrows.box = self._far
+        self._refresh_legend()
+        self.reset_view()
+
+    def set_runs(self, labels: Sequence[str], colors: Sequence[str]) -> None:
+        """Declare the runs (one trajectory each, in ``colors[i]``); reuses existing items.
+
+        Paths drawn so far are kept when the labels are unchanged and dropped otherwise.
+        """
+        if list(labels) != self._labels:
+            self._paths = []
+        self._labels = list(labels)
+        self._colors = [style.run_color(colors, i) for i in range(len(self._labels))]
+        while len(self._tracks) < len(self._labels):
+            self._tracks.append(_RunTrack(self._plot))
+        while len(self._tracks) > len(self._labels):
+            self._tracks.pop().remove(self._plot)
+        for track, color in zip(self._tracks, self._colors, strict=True):
+            if track.color != color:
+                track.set_color(color)
+        self._draw_paths()
+        self._refresh_legend()
+        self._redraw_arrows()
+
+    def set_trajectories(self, paths: Sequence[np.ndarray]) -> None:
+        """Draw run i's path ``paths[i]`` ((T_i, 2) rows of (w₁, w₂)).
+
+        The current point is the last finite row; rows after it (a diverged run) are dropped
+        and the current point is drawn as a cross. Non-finite rows inside a path leave a gap.
+        A path that runs off ``FAR`` view windows away is cut there and counts as diverged.
+        Runs without a path (``paths`` shorter than the runs) are drawn empty.
+        """
+        self._paths = list(paths)
+        self._draw_paths()
+
+    def set_arrows(self, kind: str, origins: np.ndarray | None, vectors: np.ndarray | None) -> None:
+        """Draw arrows of ``kind`` (see :data:`ARROW_KINDS`) from ``origins`` along ``vectors``.
+
+        Both are (R, 2) in data units, row i belonging to run i (drawn in its colour); ``None``
+        removes the arrows. Rows with non-finite or zero vectors are skipped. "look-ahead" is
+        drawn at its true length; the other kinds are rescaled by a round factor when their
+        longest arrow would be too short or too long to read, and the legend shows the factor
+        (e.g. "gradient ×0.02"), as does the plot's tooltip.
+        """
+        self._arrow_set(kind).set_data(origins, vectors)
+        self._redraw_arrows()
+
+    def set_arrow_visible(self, kind: str, visible: bool) -> None:
+        """Show or hide the arrows of ``kind`` (and their legend entry)."""
+        self._arrow_set(kind).visible = bool(visible)
+        self._redraw_arrows()
+
+    def reset_view(self) -> None:
+        """Show the problem's view window (as given to :meth:`set_landscape`)."""
+        x0, x1, y0, y1 = self._view_window
+        self._plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def clear(self) -> None:
+        """Remove everything drawn: landscape, minima, runs and arrows."""
+        self._image.clear()
+        for iso in self._isolines:
+            iso.setData(None)
+        self._minima.setData([], [])
+        for arrows in self._arrows.values():
+            arrows.set_data(None, None)
+        self._title = ""
+        self.set_runs([], [])
+
+    def export_image(self, path: str) -> None:
+        """Write the plot (legend, landscape, colour bar) to ``path``: '.png' or '.svg'."""
+        style.export_widget(self._view, path, scene_view=self._view)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _arrow_set(self, kind: str) -> _ArrowSet:
+        try:
+            return self._arrows[kind]
+        except KeyError:
+            raise ValueError(f"Invalid arrow kind: {kind!r} (one of {list(ARROW_KINDS)})") from None
+
+    def _draw_paths(self, *_: object) -> None:
+        before = [t.diverged for t in self._tracks]
+        screen = _Screen.of(self._plot.getViewBox())
+        for i, track in enumerate(self._tracks):
+            path = self._paths[i] if i < len(self._paths) else np.empty((0, 2))
+            track.set_path(path, self._far, screen)
+        if before != [t.diverged for t in self._tracks]:
+            self._refresh_legend()
+
+    def _redraw_arrows(self, *_: object) -> None:
+        (x0, x1), (y0, y1) = self._plot.getViewBox().viewRange()
+        diagonal = math.hypot(x1 - x0, y1 - y0)
+        for arrows in self._arrows.values():
+            arrows.update_scale(diagonal)
+            arrows.redraw(self._plot, self._colors)
+        self._refresh_legend()
+        shown = [a for a in self._arrows.values() if a.shown()]
+        tip = "Arrows start at each run's current point.\n" + "\n".join(a.tooltip() for a in shown)
+        self._view.setToolTip(tip if shown else "")
+
+    def _refresh_legend(self) -> None:
+        entries = [
+            style.legend_entry("✕", c, f"{label} (diverged)")
+            if t.diverged
+            else style.legend_entry("●", c, label)
+            for label, c, t in zip(self._labels, self._colors, self._tracks, strict=True)
+        ]
+        entries += [a.legend() for a in self._arrows.values() if a.shown()]
+        if len(self._minima.data):
+            entries.append(style.legend_entry("☆", style.FOREGROUND, "minimum"))
+        title = f"<b>{html.escape(self._title)}</b>" if self._title else ""
+        body = style.join_entries(entries)
+        self._legend.set_html(style.join_entries([t for t in (title, body) if t]))
+
+    def _set_colorbar_ticks(self, lo: float, hi: float, log_scale: bool) -> None:
+        axis = self._colorbar.getAxis("right")
+        exponents = np.arange(math.ceil(lo), math.floor(hi) + 1)
+        if not log_scale or exponents.size < 2:
+            axis.setTicks(None)
+            style.set_axis_label(
+                self._colorbar, "right", "log₁₀(f − f<sub>min</sub>)" if log_scale else "f(w)"
+            )
+            return
+        stride = max(1, math.ceil(exponents.size / 6))
+        major = [(float(k), style.pow10_label(int(k))) for k in exponents[::stride]]
+        axis.setTicks([major, []])
+        style.set_axis_label(self._colorbar, "right", "f − f<sub>min</sub>")
+
+    def _on_click(self, ev: MouseClickEvent) -> None:
+        if (
+            ev.button() != QtCore.Qt.MouseButton.LeftButton
+            or ev.double()
+            or ev.modifiers() != QtCore.Qt.KeyboardModifier.NoModifier
+        ):
+            return
+        vb = self._plot.getViewBox()
+        if not vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        p = vb.mapSceneToView(ev.scenePos())
+        ev.accept()
+        self.start_requested.emit(float(p.x()), float(p.y()))
