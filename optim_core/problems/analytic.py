@@ -36,18 +36,9 @@ class Quadratic(Problem):
         super().__init__(condition=condition, angle=angle)
         self.condition = condition
         self.angle = angle
-
-    @property
-    def view(self) -> View:
-        return View(-4.0, 4.0, -4.0, 4.0)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (-3.0, 2.0)
-
-    @property
-    def minima(self) -> tuple[Minimum, ...]:
-        return (Minimum((0.0, 0.0), 0.0),)
+    view = View(-4.0, 4.0, -4.0, 4.0)
+    default_start = (-3.0, 2.0)
+    minima = (Minimum((0.0, 0.0), 0.0),)
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         x, y = _xy(w)
@@ -70,18 +61,9 @@ class Rosenbrock(Problem):
         "rate large enough to go faster bounces between the walls and diverges."
     )
     log_scale = True
-
-    @property
-    def view(self) -> View:
-        return View(-2.0, 2.0, -1.0, 3.0)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (-1.5, 2.0)
-
-    @property
-    def minima(self) -> tuple[Minimum, ...]:
-        return (Minimum((1.0, 1.0), 0.0),)
+    view = View(-2.0, 2.0, -1.0, 3.0)
+    default_start = (-1.5, 2.0)
+    minima = (Minimum((1.0, 1.0), 0.0),)
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         x, y = _xy(w)
@@ -101,14 +83,8 @@ class Himmelblau(Problem):
         "SGD with momentum 0.9 (lr 0.01) and Adam end in three different minima."
     )
     log_scale = True
-
-    @property
-    def view(self) -> View:
-        return View(-5.0, 5.0, -5.0, 5.0)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (0.0, -3.0)
+    view = View(-5.0, 5.0, -5.0, 5.0)
+    default_start = (0.0, -3.0)
 
     @property
     def minima(self) -> tuple[Minimum, ...]:
@@ -138,18 +114,9 @@ class Beale(Problem):
         "too large near the ridges; adaptive methods cope better."
     )
     log_scale = True
-
-    @property
-    def view(self) -> View:
-        return View(-4.5, 4.5, -4.5, 4.5)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (1.0, 1.5)
-
-    @property
-    def minima(self) -> tuple[Minimum, ...]:
-        return (Minimum((3.0, 0.5), 0.0),)
+    view = View(-4.5, 4.5, -4.5, 4.5)
+    default_start = (1.0, 1.5)
+    minima = (Minimum((3.0, 0.5), 0.0),)
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         x, y = _xy(w)
@@ -171,18 +138,9 @@ class Booth(Problem):
         "reaches the minimum in one step."
     )
     log_scale = True
-
-    @property
-    def view(self) -> View:
-        return View(-10.0, 10.0, -10.0, 10.0)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (-7.0, 5.0)
-
-    @property
-    def minima(self) -> tuple[Minimum, ...]:
-        return (Minimum((1.0, 3.0), 0.0),)
+    view = View(-10.0, 10.0, -10.0, 10.0)
+    default_start = (-7.0, 5.0)
+    minima = (Minimum((1.0, 3.0), 0.0),)
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         x, y = _xy(w)
@@ -200,18 +158,9 @@ class Rastrigin(Problem):
         "A parabola with a cosine ripple: a local minimum near every integer point. Small steps "
         "stop in the nearest dip; only large steps, noise or momentum can get out of it."
     )
-
-    @property
-    def view(self) -> View:
-        return View(-5.12, 5.12, -5.12, 5.12)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (2.2, 2.8)
-
-    @property
-    def minima(self) -> tuple[Minimum, ...]:
-        return (Minimum((0.0, 0.0), 0.0),)
+    view = View(-5.12, 5.12, -5.12, 5.12)
+    default_start = (2.2, 2.8)
+    minima = (Minimum((0.0, 0.0), 0.0),)
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         two_pi = 2 * math.pi
@@ -230,18 +179,9 @@ class Ackley(Problem):
         "it a funnel drops to 0. The funnel's tip is a cone: the gradient does not vanish "
         "approaching the minimum, so fixed-step methods oscillate around it."
     )
-
-    @property
-    def view(self) -> View:
-        return View(-5.0, 5.0, -5.0, 5.0)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (3.5, -2.5)
-
-    @property
-    def minima(self) -> tuple[Minimum, ...]:
-        return (Minimum((0.0, 0.0), 0.0),)
+    view = View(-5.0, 5.0, -5.0, 5.0)
+    default_start = (3.5, -2.5)
+    minima = (Minimum((0.0, 0.0), 0.0),)
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         x, y = _xy(w)
@@ -268,18 +208,9 @@ class GoldsteinPrice(Problem):
         "default start SGD diverges unless lr ≲ 1e-4, and then settles in the local minimum 30."
     )
     log_scale = True
-
-    @property
-    def view(self) -> View:
-        return View(-2.0, 2.0, -2.0, 2.0)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (0.0, 0.0)
-
-    @property
-    def minima(self) -> tuple[Minimum, ...]:
-        return (Minimum((0.0, -1.0), 3.0),)
+    view = View(-2.0, 2.0, -2.0, 2.0)
+    default_start = (0.0, 0.0)
+    minima = (Minimum((0.0, -1.0), 3.0),)
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         x, y = _xy(w)
@@ -302,14 +233,8 @@ class SixHumpCamel(Problem):
         "more local minima sit further out. The default start lies near a basin boundary: "
         "SGD and Adam find a global minimum, SGD with momentum 0.9 at lr 0.01 a local one."
     )
-
-    @property
-    def view(self) -> View:
-        return View(-2.0, 2.0, -1.2, 1.2)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (-1.3, -1.0)
+    view = View(-2.0, 2.0, -1.2, 1.2)
+    default_start = (-1.3, -1.0)
 
     @property
     def minima(self) -> tuple[Minimum, ...]:
@@ -338,18 +263,9 @@ class Matyas(Problem):
         "(condition number 25). Gradient descent drops into the valley at once, then crawls "
         "along its nearly flat floor; momentum speeds up the crawl."
     )
-
-    @property
-    def view(self) -> View:
-        return View(-10.0, 10.0, -10.0, 10.0)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (-8.0, -3.0)
-
-    @property
-    def minima(self) -> tuple[Minimum, ...]:
-        return (Minimum((0.0, 0.0), 0.0),)
+    view = View(-10.0, 10.0, -10.0, 10.0)
+    default_start = (-8.0, -3.0)
+    minima = (Minimum((0.0, 0.0), 0.0),)
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         x, y = _xy(w)
@@ -369,18 +285,9 @@ class ThreeHumpCamel(Problem):
         "one; momentum (0.9 at lr 0.001) or Adam at lr 0.1 carries the run over the ridge."
     )
     log_scale = True
-
-    @property
-    def view(self) -> View:
-        return View(-2.5, 2.5, -2.5, 2.5)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (2.3, 2.3)
-
-    @property
-    def minima(self) -> tuple[Minimum, ...]:
-        return (Minimum((0.0, 0.0), 0.0),)
+    view = View(-2.5, 2.5, -2.5, 2.5)
+    default_start = (2.3, 2.3)
+    minima = (Minimum((0.0, 0.0), 0.0),)
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         x, y = _xy(w)
@@ -400,14 +307,8 @@ class StyblinskiTang(Problem):
         "−78.33 and local minima −64.2 (twice) and −50.1. From the default start gradient "
         "descent ends in the shallowest basin; momentum (0.9 at lr 0.01) carries it to −64.2."
     )
-
-    @property
-    def view(self) -> View:
-        return View(-5.0, 5.0, -5.0, 5.0)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (0.5, 4.5)
+    view = View(-5.0, 5.0, -5.0, 5.0)
+    default_start = (0.5, 4.5)
 
     @property
     def minima(self) -> tuple[Minimum, ...]:
@@ -433,18 +334,9 @@ class Saddle(Problem):
         "the x axis, gradient descent slows down near the saddle before escaping; Newton's "
         "method jumps straight onto it, while damped Newton and momentum move away."
     )
-
-    @property
-    def view(self) -> View:
-        return View(-2.0, 2.0, -2.0, 2.0)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (-1.8, 0.001)
-
-    @property
-    def minima(self) -> tuple[Minimum, ...]:
-        return ()
+    view = View(-2.0, 2.0, -2.0, 2.0)
+    default_start = (-1.8, 0.001)
+    minima = ()
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         x, y = _xy(w)
@@ -464,18 +356,9 @@ class MonkeySaddle(Problem):
         "it slides into a valley; Newton's method is drawn to the origin, halving the distance "
         "each step. There is no minimum: the valleys fall forever."
     )
-
-    @property
-    def view(self) -> View:
-        return View(-2.0, 2.0, -2.0, 2.0)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (1.2, 0.001)
-
-    @property
-    def minima(self) -> tuple[Minimum, ...]:
-        return ()
+    view = View(-2.0, 2.0, -2.0, 2.0)
+    default_start = (1.2, 0.001)
+    minima = ()
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         x, y = _xy(w)
@@ -495,18 +378,9 @@ class Plateau(Problem):
         "the bottom, SGD with momentum 0.9 about 60, and Adam, which divides by the gradient's "
         "size and so crosses the plateau at full speed, about 30."
     )
-
-    @property
-    def view(self) -> View:
-        return View(-5.0, 5.0, -5.0, 5.0)
-
-    @property
-    def default_start(self) -> tuple[float, float]:
-        return (-3.0, 2.0)
-
-    @property
-    def minima(self) -> tuple[Minimum, ...]:
-        return (Minimum((0.0, 0.0), 0.0),)
+    view = View(-5.0, 5.0, -5.0, 5.0)
+    default_start = (-3.0, 2.0)
+    minima = (Minimum((0.0, 0.0), 0.0),)
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         return torch.tanh((w * w).sum(dim=-1) / 4)

@@ -37,8 +37,10 @@ class View:
 class Problem(ABC):
     """A differentiable loss over the plane.
 
-    Subclasses set the class attributes and implement :meth:`loss`. Parameters (``parameters``)
-    are validated by the registry and passed to ``__init__`` as keyword arguments.
+    Subclasses set the class attributes and implement :meth:`loss`; ``view``, ``default_start``
+    and ``minima`` are class attributes where they are fixed, properties where parameters move
+    them. Parameters (``parameters``) are validated by the registry and passed to ``__init__`` as
+    keyword arguments.
     """
 
     name: ClassVar[str]
