@@ -1,0 +1,83 @@
+"""Arrows at the runs' current points, computed from a snapshot: what pushes each run, and where.
+
+Four kinds, each an ``(R, 2)`` pair of origins and vectors in data units (NaN rows: no arrow):
+
+- ``gradient``: −∇f at the current point, the direction plain gradient descent would move (the
+  minibatch gradient the next step will use, for finite-sum problems).
+- ``velocity``: −lr·b, the displacement the momentum buffer ``b`` contributes to the next step
+  (SGD and RMSprop with momentum; the lecture's α·v with v = −b).
+- ``look-ahead``: Nesterov runs only. torch.optim's parameter *is* the look-ahead point; the
+  classical iterate w sits at p + μ·lr·b, so the arrow runs from w to the current point p, where
+  the gradient is taken.
+- ``clipped gradient``: −clip(∇f) for runs whose clipping would change the gradient right now.
+
+Pure functions of the snapshot and the runs' clipping settings; no Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from optim_core.clipping import clip_gradients
+from optim_core.snapshot import Snapshot
+
+ARROW_KINDS = ("gradient", "velocity", "look-ahead", "clipped gradient")
+Arrows = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def compute_arrows(
+    snapshot: Snapshot,
+    clip_norms: Sequence[float | None],
+    clip_values: Sequence[float | None],
+) -> Arrows:
+    """Origins and vectors of every arrow kind for every run of ``snapshot``."""
+    origin = np.asarray(snapshot.current_position, dtype=float)
+    grad = np.asarray(snapshot.current_grad, dtype=float)
+    velocity, look_ahead_from = _momentum_arrows(snapshot, origin)
+    return {
+        "gradient": (origin, -grad),
+        "velocity": (origin, velocity),
+        "look-ahead": (look_ahead_from, origin - look_ahead_from),
+        "clipped gradient": (origin, -_clipped(grad, clip_norms, clip_values)),
+    }
+
+
+def _momentum_arrows(snapshot: Snapshot, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Velocity vectors and Nesterov's classical iterates (NaN where a run has neither)."""
+    n = snapshot.n_runs
+    velocity = np.full((n, 2), np.nan)
+    classical = np.full((n, 2), np.nan)
+    buffers = snapshot.state.get("momentum_buffer")
+    if buffers is None or not len(buffers):
+        return velocity, classical
+    buffer = np.asarray(buffers[-1], dtype=float)
+    for r, hyper in enumerate(snapshot.hyperparameters):
+        momentum = float(hyper.get("momentum") or 0.0)
+        if momentum <= 0 or not np.isfinite(buffer[r]).all():
+            continue
+        lr = float(hyper.get("lr", 0.0))
+        velocity[r] = -lr * buffer[r]
+        if hyper.get("nesterov"):
+            classical[r] = origin[r] + momentum * lr * buffer[r]
+    return velocity, classical
+
+
+def _clipped(grad: np.ndarray, clip_norms: Sequence[float | None],
+             clip_values: Sequence[float | None]) -> np.ndarray:
+    """The clipped gradients, NaN for runs whose clipping does not fire now."""
+    def limits(values: Sequence[float | None]) -> torch.Tensor | None:
+        if all(v is None for v in values):
+            return None
+        return torch.tensor([[np.inf if v is None else float(v)] for v in values],
+                            dtype=torch.float64)
+
+    clipped, fired = clip_gradients(torch.tensor(grad, dtype=torch.float64),
+                                    limits(clip_norms), limits(clip_values))
+    if fired is None:  # no run clips
+        return np.full_like(grad, np.nan)
+    out = clipped.numpy().copy()
+    out[~fired.numpy()] = np.nan
+    return out

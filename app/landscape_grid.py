@@ -1,0 +1,55 @@
+"""The loss sampled on a grid for the landscape panel (computed in the worker thread).
+
+The grid covers the problem's view window with a margin around it, so panning a little still shows
+the surface. Finite-sum problems evaluate every sample at every grid point, so the grid is
+computed in row blocks that keep the intermediate (rows × columns × samples) tensor small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from optim_core.problems import Problem
+
+GRID_POINTS = 241  #: samples per axis (odd: the window's centre is a grid point)
+MARGIN = 0.25  #: extra width on each side, as a fraction of the view window
+MAX_BLOCK_VALUES = 4_000_000  #: grid points × samples evaluated at once
+
+
+@dataclass(frozen=True)
+class LandscapeGrid:
+    """``z[j, i] = f(x[i], y[j])`` and what the landscape panel needs to draw it."""
+
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    log_scale: bool
+    minima: tuple[tuple[float, float], ...]
+    f_min: float | None
+    view: tuple[float, float, float, float]
+    title: str
+
+
+def landscape_grid(problem: Problem, points: int = GRID_POINTS) -> LandscapeGrid:
+    """Sample ``problem.loss`` on a ``points`` × ``points`` grid around its view window."""
+    v = problem.view
+    dx, dy = (v.xmax - v.xmin) * MARGIN, (v.ymax - v.ymin) * MARGIN
+    x = np.linspace(v.xmin - dx, v.xmax + dx, points)
+    y = np.linspace(v.ymin - dy, v.ymax + dy, points)
+    z = np.empty((points, points))
+    samples = getattr(problem, "n_samples", 1)
+    rows = max(1, MAX_BLOCK_VALUES // (points * samples))
+    xs = torch.as_tensor(x, dtype=torch.float64)
+    with torch.no_grad():
+        for start in range(0, points, rows):
+            ys = torch.as_tensor(y[start:start + rows], dtype=torch.float64)
+            w = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], dim=-1)
+            z[start:start + rows] = problem.loss(w).cpu().numpy()
+    minima = tuple(tuple(float(c) for c in m.point) for m in problem.minima)
+    values = [m.value for m in problem.minima]
+    return LandscapeGrid(x=x, y=y, z=z, log_scale=problem.log_scale, minima=minima,
+                         f_min=min(values) if values else None,
+                         view=(v.xmin, v.xmax, v.ymin, v.ymax), title=problem.title)

@@ -1,0 +1,642 @@
+"""The main window: the landscape in the middle, the controls on the left, the other panels right.
+
+It holds the editable experiment (:class:`~app.session_state.SessionState`) and the handle on the
+engine thread (:class:`~app.worker.Engine`). Every user action goes one way: the control's signal
+→ a new, validated state → a command to the engine (a hyperparameter, the batch size, the pace:
+the runs keep their history) or a fresh session (the optimizer, runs, problem, start, seed,
+device or dtype changed: a visible restart, said in the status bar). Results come back as
+signals and reach the panels through the :class:`~app.panel_feed.PanelFeed` at display rate.
+Refused input never changes the state: the field shows why and the status bar repeats it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import html
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
+
+from app import menus
+from app.controls import Controls
+from app.export import trajectories_csv, write_text
+from app.help_text import ABOUT, what_am_i_looking_at
+from app.landscape_grid import LandscapeGrid
+from app.noise_draws import NoiseDraws
+from app.panel_feed import PanelFeed, Roster
+from app.session_state import RunConfig, SessionState, summary
+from app.settings import Settings, write_json
+from app.worker import Engine, Progress
+from optim_core.errors import ConfigError
+from optim_core.experiment import GRAD_NOISE, RUN_OPTIONS, available_devices, read_json
+from optim_core.optimizers import get_rule, optimizer_names
+from optim_core.problems import PROBLEMS
+from optim_core.script_export import training_script
+from widgets import (
+    AdaptiveLrPanel,
+    GradientNoisePanel,
+    LandscapePanel,
+    LossCurvesPanel,
+    configure_pyqtgraph,
+)
+
+TITLE = "Optimizer Lab"
+MESSAGE_MS = 8000  #: how long a status message stays
+DEFAULT_SIZE = (1280, 800)
+DEFAULT_ARROWS = ("gradient", "velocity")
+CLIP_OPTIONS = ("clip_norm", "clip_value")
+DEFAULT_BATCH = 32  #: minibatch size offered when a mean over samples is picked
+
+
+def problem_descriptions() -> list[dict[str, Any]]:
+    """The problem catalogue as the problem picker takes it."""
+    return [{"name": name, "title": cls.title, "formula": cls.formula, "about": cls.about,
+             "is_finite_sum": cls.is_finite_sum,
+             "parameters": [spec.describe() for spec in cls.parameters]}
+            for name, cls in PROBLEMS.items()]
+
+
+class MainWindow(QMainWindow):
+    """Optimizer Lab's window. ``settings`` defaults to the user's; ``state`` to the last
+    experiment (autosaved at close), else the default one."""
+
+    def __init__(self, state: SessionState | None = None, settings: Settings | None = None,
+                 path: str | Path | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        configure_pyqtgraph()
+        self.settings = settings or Settings()
+        self.state = state or self._restored_state()
+        self.path = Path(path) if path else None
+        self._selected_row = 0
+        self._row_status: dict[int, str] = {}
+        self._noise_run: int | None = None
+        self._closed = False
+        self.engine = Engine(self)
+        self.landscape = LandscapePanel()
+        self.loss = LossCurvesPanel()
+        self.noise = GradientNoisePanel()
+        self.adaptive = AdaptiveLrPanel()
+        self.feed = PanelFeed(self.landscape, self.loss, self.noise, self.adaptive, self)
+        self.controls = Controls()
+        self._build_docks()
+        self.actions = menus.build(self)
+        self._build_status_bar()
+        self._connect()
+        self._restore_window()
+        self._show_state()
+        self._restart("")
+
+    # ------------------------------------------------------------------ building
+    def _restored_state(self) -> SessionState:
+        state = SessionState.default()
+        last = self.settings.last_experiment()
+        if last is not None:
+            with contextlib.suppress(ConfigError):  # one the engine no longer accepts: default
+                state = SessionState.from_dict(last)
+        state.speed = self.settings.speed(state.speed)
+        return state
+
+    def _build_docks(self) -> None:
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.setCentralWidget(self.landscape)
+        self.setDockNestingEnabled(True)
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        pages = self.controls.pages
+        self.playback_dock = self._dock("Playback", "playback", pages["playback"], left)
+        self.runs_dock = self._dock("Runs", "runs", pages["runs"], left)
+        self.problem_dock = self._dock("Landscape", "problem", pages["landscape"], left)
+        self.loss_dock = self._dock("Training loss", "loss", self.loss, right)
+        self.adaptive_dock = self._dock("Effective learning rate", "adaptive", self.adaptive, right)
+        self.noise_dock = self._dock("Gradient noise", "noise", self.noise, right)
+        self.splitDockWidget(self.playback_dock, self.runs_dock, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.runs_dock, self.problem_dock)
+        self.splitDockWidget(self.loss_dock, self.adaptive_dock, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.adaptive_dock, self.noise_dock)
+        self.runs_dock.raise_()
+        self.adaptive_dock.raise_()
+        self.resize(*DEFAULT_SIZE)
+        self.resizeDocks([self.playback_dock, self.loss_dock], [330, 400],
+                         Qt.Orientation.Horizontal)
+
+    @property
+    def docks(self) -> list[QDockWidget]:
+        return [self.playback_dock, self.runs_dock, self.problem_dock, self.loss_dock,
+                self.adaptive_dock, self.noise_dock]
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{name}_dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.step_label, self.rate_label, self.runs_label = QLabel(), QLabel(), QLabel()
+        self.runs_label.setTextFormat(Qt.TextFormat.RichText)
+        for label in (self.runs_label, self.step_label, self.rate_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            bar.addPermanentWidget(label)
+
+    def _connect(self) -> None:
+        engine, c = self.engine, self.controls
+        engine.progress.connect(self._on_progress)
+        engine.landscape.connect(self._on_landscape)
+        engine.noise.connect(self._on_noise)
+        engine.message.connect(self.show_message)
+        bar = c.playback
+        bar.play_toggled.connect(lambda on: engine.play() if on else engine.pause())
+        bar.step_requested.connect(engine.step_once)
+        bar.reset_requested.connect(self.reset_runs)
+        bar.steps_changed.connect(self.set_steps)
+        bar.batch_size_changed.connect(self._batch_size_changed)
+        bar.seed_changed.connect(lambda seed: self._change("seed changed", seed=seed))
+        bar.speed_changed.connect(self._speed_changed)
+        bar.device_changed.connect(lambda d: self._change(f"now on {d}", device=d))
+        bar.dtype_changed.connect(lambda d: self._change(f"now in {d}", dtype=d))
+        bar.message.connect(self.show_message)
+        c.problem.problem_changed.connect(self._problem_changed)
+        c.problem.message.connect(self.show_message)
+        c.grad_noise.value_changed.connect(self._grad_noise_changed)
+        c.grad_noise.message.connect(self.show_message)
+        c.runs.run_selected.connect(self._select_row)
+        c.runs.add_requested.connect(self.add_run)
+        c.runs.duplicate_requested.connect(self.duplicate_run)
+        c.runs.remove_requested.connect(self.remove_run)
+        c.runs.enabled_changed.connect(self.set_run_enabled)
+        c.runs.label_changed.connect(self._label_changed)
+        c.runs.optimizer_changed.connect(self._optimizer_changed)
+        c.runs.color_changed.connect(self._color_changed)
+        c.run_editor.value_changed.connect(self.set_hyperparameter)
+        c.run_editor.message.connect(self.show_message)
+        self.landscape.start_requested.connect(self.set_start)
+        self.noise.run_selected.connect(self._noise_run_picked)
+        self.noise_dock.visibilityChanged.connect(lambda _on: self._update_noise())
+
+    def _restore_window(self) -> None:
+        for kind in DEFAULT_ARROWS:
+            self.actions.arrows[kind].setChecked(True)
+        geometry, window_state = self.settings.geometry(), self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if window_state is not None:
+            self.restoreState(window_state)
+
+    # ------------------------------------------------------------------ showing the state
+    def _show_state(self) -> None:
+        """Fill every control from the state (emits nothing)."""
+        state, c = self.state, self.controls
+        c.problem.set_problems(problem_descriptions())
+        params = {k: v for k, v in state.problem.items() if k != "name"}
+        c.problem.set_current(state.problem["name"], params)
+        spec = {**GRAD_NOISE.describe(), "doc": "gradient noise σ"}
+        c.grad_noise.set_params([spec], {"grad_noise": state.grad_noise})
+        c.playback.set_devices(available_devices())
+        self._show_playback()
+        c.runs.set_optimizer_names(optimizer_names())
+        self._show_runs()
+        self._update_title()
+
+    def _show_playback(self) -> None:
+        state, bar = self.state, self.controls.playback
+        bar.set_values(steps=state.steps, batch_size=state.batch_size, seed=state.seed,
+                       speed=state.speed, device=state.device, dtype=state.dtype)
+        bar.set_batch_enabled(state.is_finite_sum)
+
+    def _show_runs(self) -> None:
+        rows = []
+        for i, run in enumerate(self.state.runs):
+            status = self._row_status.get(i, "ready") if run.enabled else "off"
+            rows.append({"label": run.display_label, "optimizer": run.optimizer,
+                         "color": run.color, "enabled": run.enabled, "summary": summary(run),
+                         "status": status})
+        self.controls.runs.set_rows(rows)
+        self._select_row(min(self._selected_row, len(rows) - 1), update_table=True)
+
+    def _select_row(self, row: int, update_table: bool = False) -> None:
+        if row < 0:
+            return
+        self._selected_row = row
+        if update_table:
+            self.controls.runs.select_row(row)
+        self._show_run_editor()
+        runs = self.state.session_runs_of(row)
+        if runs:
+            self.noise.set_current_run(runs[0])
+            self._set_noise_run(runs[0])
+
+    def _show_run_editor(self) -> None:
+        run = self.state.runs[self._selected_row]
+        rule = get_rule(run.optimizer)
+        specs = [s.describe() for s in rule.hyperparameters if s.kind != "any"]
+        specs += [RUN_OPTIONS[name].describe() for name in CLIP_OPTIONS]
+        values = {**run.hyperparameters, **{n: getattr(run, n) for n in CLIP_OPTIONS}}
+        self.controls.run_editor.set_params(specs, values)
+        dot = f"<span style='color:{run.color}'>●</span>"
+        self.controls.run_title.setText(
+            f"{dot} <b>{html.escape(run.display_label)}</b> · {html.escape(rule.title)}"
+            + ("" if run.enabled else " <i>(off)</i>"))
+
+    def _roster(self) -> Roster:
+        state = self.state
+        rows = state.session_rows()
+        runs = [state.runs[r] for r in rows]
+        labels = [run.display_label for run in runs]
+        if state.starts and len(state.starts) > 1:
+            starts = state.starts * (len(rows) // len(state.starts))
+            labels = [f"{label} from ({x:g}, {y:g})" for label, (x, y) in zip(labels, starts,
+                                                                              strict=True)]
+        return Roster(labels=tuple(labels), colors=tuple(run.color for run in runs),
+                      clip_norms=tuple(run.clip_norm for run in runs),
+                      clip_values=tuple(run.clip_value for run in runs))
+
+    def _update_title(self) -> None:
+        name = self.path.name if self.path else "Untitled experiment"
+        self.setWindowTitle(f"{name}[*] — {TITLE}")
+
+    # ------------------------------------------------------------------ restarts and edits
+    def _restart(self, reason: str) -> None:
+        """Run the state from the start in a fresh session (keeps playing if it was)."""
+        self._row_status = {}
+        roster = self._roster()
+        self.feed.set_roster(roster)
+        problem = self.state.problem_object
+        self.feed.set_problem(problem.name, problem.is_finite_sum, problem.log_scale)
+        self.engine.load(self.state.experiment(), target_steps=self.state.steps,
+                         speed=self.state.speed,
+                         playing=self.controls.playback.is_playing())
+        runs = self.state.session_runs_of(self._selected_row)
+        self._noise_run = runs[0] if runs else 0
+        self.noise.set_run_choices(list(roster.labels), self._noise_run)
+        if problem.is_finite_sum:
+            self.noise.clear()  # no histogram of the session just replaced
+        self._update_noise()
+        if reason:
+            self.show_message(f"Restarted all runs: {reason}.")
+
+    def _apply(self, state: SessionState, reason: str | None) -> None:
+        """Adopt a validated state; ``reason`` restarts the runs (None: they keep their history)."""
+        self.state = state
+        self.setWindowModified(True)
+        self._show_runs()
+        if reason is not None:
+            self._restart(reason)
+        else:
+            roster = self._roster()
+            self.feed.set_roster(roster)
+            self.noise.set_run_choices(list(roster.labels), max(0, self.noise.current_run()))
+
+    def _try(self, make: Any, *args: Any) -> SessionState | None:
+        """A new state from ``make(*args)``, or None after saying why it was refused."""
+        try:
+            return make(*args)
+        except ConfigError as exc:
+            self.show_message(str(exc))
+            return None
+
+    def _change(self, reason: str, **changes: Any) -> None:
+        """Change top-level settings that need a fresh session (seed, device, dtype…)."""
+        state = self._try(lambda: self.state.with_changes(**changes))
+        if state is None:
+            self._show_state()  # put the refused value back in its field
+            return
+        self._apply(state, reason)
+
+    def set_start(self, x: float, y: float) -> None:
+        """Start every run at (x, y) — a click on the landscape."""
+        state = self._try(lambda: self.state.with_changes(starts=[(float(x), float(y))]))
+        if state is not None:
+            self._apply(state, f"every run starts at ({x:.3g}, {y:.3g})")
+
+    def play_to(self, steps: int | None = None) -> None:
+        """Play as fast as possible up to ``steps`` (default: the experiment's own steps)."""
+        if steps is not None:
+            self.set_steps(steps)
+        self.engine.set_speed(None)  # for this time only: the speed setting stays as it is
+        if self.state.steps > 0 and not self.controls.playback.is_playing():
+            self.controls.playback.play_button.click()
+
+    def reset_runs(self) -> None:
+        """Back to the start points, keeping the settings."""
+        self.engine.reset()
+        self.show_message("Back to the start points.")
+
+    def set_steps(self, steps: int) -> None:
+        """Play to step ``steps`` (the runs keep their history)."""
+        if steps == self.state.steps:
+            return
+        state = self._try(lambda: self.state.with_changes(steps=steps))
+        if state is not None:
+            self._apply(state, None)
+            self.engine.set_target_steps(steps)
+        self._show_playback()
+
+    def _batch_size_changed(self, batch_size: int | None) -> None:
+        state = self._try(lambda: self.state.with_changes(batch_size=batch_size))
+        if state is None:
+            self._show_state()
+            return
+        self._apply(state, None)
+        self.engine.set_batch_size(batch_size)
+
+    def _speed_changed(self, speed: float | None) -> None:
+        self.state.speed = speed
+        self.settings.set_speed(speed)
+        self.engine.set_speed(speed)
+
+    def _problem_changed(self, name: str, params: dict) -> None:
+        problem = {"name": name, **params}
+        state = self._try(lambda: self._with_problem(problem))
+        if state is None:
+            self._show_state()
+            return
+        self._apply(state, f"{state.problem_object.title} chosen")
+        self._show_state()
+
+    def _with_problem(self, problem: dict[str, Any]) -> SessionState:
+        """The state on another problem, from its default start. Coming from a deterministic
+        problem, a mean over samples starts with minibatches of DEFAULT_BATCH (noise to see);
+        a batch size too large for the new problem falls back to the full batch."""
+        batch_size = self.state.batch_size
+        if batch_size is None and not self.state.is_finite_sum:
+            batch_size = DEFAULT_BATCH
+        try:
+            return self.state.with_changes(problem=problem, starts=None, batch_size=batch_size)
+        except ConfigError as exc:
+            if exc.field != "batch_size":
+                raise
+            return self.state.with_changes(problem=problem, starts=None, batch_size=None)
+
+    def _grad_noise_changed(self, _name: str, value: float) -> None:
+        self._change(f"gradient noise σ = {value:g}", grad_noise=float(value))
+
+    # ------------------------------------------------------------------ runs
+    def add_run(self) -> None:
+        runs = [*self.state.runs, self.state.new_run()]
+        self._change_runs(runs, len(runs) - 1, "a run was added")
+
+    def duplicate_run(self, row: int) -> None:
+        twin = copy.deepcopy(self.state.runs[row])
+        twin.color = self.state.free_color()
+        if twin.label:
+            twin.label += " (copy)"
+        runs = [*self.state.runs[:row + 1], twin, *self.state.runs[row + 1:]]
+        self._change_runs(runs, row + 1, "a run was duplicated")
+
+    def remove_run(self, row: int) -> None:
+        runs = [r for i, r in enumerate(self.state.runs) if i != row]
+        self._change_runs(runs, min(row, len(runs) - 1), "a run was removed")
+
+    def set_run_enabled(self, row: int, enabled: bool) -> None:
+        runs = copy.deepcopy(self.state.runs)
+        runs[row].enabled = enabled
+        label = runs[row].display_label
+        self._change_runs(runs, row, f"{label} is {'on' if enabled else 'off'}")
+
+    def _change_runs(self, runs: list[RunConfig], select: int, reason: str) -> None:
+        state = self._try(self.state.with_runs, runs)
+        if state is None:
+            self._show_runs()  # undo the table's own change (a check box, say)
+            return
+        self._selected_row = max(0, select)
+        self._apply(state, reason)
+        self.controls.runs.select_row(self._selected_row)
+
+    def _optimizer_changed(self, row: int, optimizer: str) -> None:
+        state = self._try(self.state.with_optimizer, row, optimizer)
+        if state is None:
+            self._show_runs()
+            return
+        self._apply(state, f"run {row + 1} now uses {optimizer}")
+
+    def _label_changed(self, row: int, label: str) -> None:
+        run = dataclasses.replace(self.state.runs[row], label=label)
+        state = self._try(self.state.with_run, row, run)
+        if state is not None:
+            self._apply(state, None)
+            self.engine.set_label(state.session_runs_of(row), run.display_label)
+
+    def _color_changed(self, row: int, color: str) -> None:
+        run = dataclasses.replace(self.state.runs[row], color=color)
+        state = self._try(self.state.with_run, row, run)
+        if state is not None:
+            self._apply(state, None)
+
+    def set_hyperparameter(self, name: str, value: Any) -> None:
+        """Change a hyperparameter or clipping option of the selected run; it keeps its history."""
+        row = self._selected_row
+        before = self.state.runs[row]
+        state = self._try(self.state.with_hyperparameter, row, name, value)
+        if state is None:
+            self._show_run_editor()  # show the value in force again
+            return
+        self._apply(state, None)
+        runs = state.session_runs_of(row)
+        after = state.runs[row]
+        self.engine.set_hyperparameter(runs, name, value)
+        if after.display_label != before.display_label:
+            self.engine.set_label(runs, after.display_label)
+
+    # ------------------------------------------------------------------ results from the engine
+    def _on_progress(self, progress: Progress) -> None:
+        if progress.generation != self.engine.generation:
+            return  # from a session already replaced
+        self.feed.set_progress(progress)
+        if progress.play_command == self.engine.play_command:
+            self.controls.playback.set_playing(progress.playing)
+        self._show_progress_status(progress)
+
+    def _on_landscape(self, generation: int, grid: LandscapeGrid) -> None:
+        self.feed.set_landscape(grid)
+
+    def _on_noise(self, generation: int, draws: NoiseDraws) -> None:
+        if generation != self.engine.generation or draws.run != self._noise_run:
+            return
+        if draws.batch_size >= draws.n_samples:
+            self.noise.show_message(
+                f"Full batch: every step averages all M = {draws.n_samples} per-sample "
+                "gradients, so the gradient has no minibatch noise (its standard error is 0).\n\n"
+                "Pick a smaller batch size under Playback and watch the spread follow σ/√N.")
+            return
+        self.feed.show_noise(draws)
+
+    def _show_progress_status(self, progress: Progress) -> None:
+        snap = progress.snapshot
+        self.step_label.setText(f"Step {snap.step:,} / {progress.target_steps:,}")
+        if progress.playing:
+            self.rate_label.setText(f"{progress.steps_per_second:,.0f} steps/s")
+        else:
+            self.rate_label.setText("done" if snap.step >= progress.target_steps else "paused")
+        rows = self.state.session_rows()
+        status: dict[int, str] = {}
+        for k, row in enumerate(rows[:snap.n_runs]):
+            if snap.diverged_at[k] is not None and row not in status:
+                status[row] = f"diverged at step {snap.diverged_at[k]}"
+            status.setdefault(row, "ok")
+        if status != self._row_status:
+            self._row_status = status
+            for row, text in status.items():
+                self.controls.runs.set_status(row, text)
+            self.runs_label.setText(self._runs_summary(status))
+
+    def _runs_summary(self, status: dict[int, str]) -> str:
+        diverged = [f"<span style='color:#c62828'>{html.escape(self.state.runs[row].display_label)}"
+                    f": {text}</span>" for row, text in status.items() if text != "ok"]
+        if not diverged:
+            return f"{len(status)} run{'s' if len(status) != 1 else ''} ok"
+        shown = "; ".join(diverged[:2])
+        return shown + (f"; +{len(diverged) - 2} more" if len(diverged) > 2 else "")
+
+    # ------------------------------------------------------------------ gradient noise
+    def _noise_run_picked(self, run: int) -> None:
+        self._set_noise_run(run)
+
+    def _set_noise_run(self, run: int | None) -> None:
+        self._noise_run = run
+        self._update_noise()
+
+    def _update_noise(self) -> None:
+        """Ask for noise draws only while they can be seen; on a deterministic problem, say why
+        there are none."""
+        if not self.state.is_finite_sum:
+            self.noise.show_message(self._deterministic_message())
+            self.engine.set_noise_run(None)
+            return
+        visible = not self.noise_dock.isHidden() and self.noise.isVisible()
+        self.engine.set_noise_run(self._noise_run if visible else None)
+
+    def _deterministic_message(self) -> str:
+        title = self.state.problem_object.title
+        finite = ", ".join(cls.title for cls in PROBLEMS.values() if cls.is_finite_sum)
+        text = (f"{title} is deterministic: every step uses the exact gradient, so there is no "
+                "minibatch noise to show here.")
+        if finite:
+            text += f"\n\nPick a mean over samples ({finite}) to see minibatch gradients scatter."
+        if self.state.grad_noise:
+            text += (f"\n\nSynthetic noise is on: every gradient component gets Gaussian noise "
+                     f"of σ = {self.state.grad_noise:g}.")
+        else:
+            text += "\n\nOr add synthetic Gaussian noise: set 'gradient noise σ' under Landscape."
+        return text
+
+    # ------------------------------------------------------------------ files
+    def open_experiment(self, path: str | Path) -> bool:
+        """Load an experiment file; an invalid one is refused and the current runs go on."""
+        try:
+            state = SessionState.from_dict(read_json(path))
+        except ConfigError as exc:
+            self.warn("Could not open the experiment", f"{Path(path).name}: {exc}")
+            return False
+        state.speed = self.state.speed
+        self.state, self.path, self._selected_row = state, Path(path), 0
+        self.settings.add_recent(path)
+        self._show_state()
+        self.setWindowModified(False)
+        self._restart(f"opened {Path(path).name}")
+        return True
+
+    def save_to(self, path: str | Path) -> bool:
+        """Save the experiment (the CLI's JSON) to ``path``."""
+        try:
+            write_json(path, self.state.to_dict())
+        except ConfigError as exc:
+            self.warn("Could not save the experiment", str(exc))
+            return False
+        self.path = Path(path)
+        self.settings.add_recent(path)
+        self.setWindowModified(False)
+        self._update_title()
+        self.show_message(f"Saved {self.path.name}.")
+        return True
+
+    def export_panel(self, panel: QWidget, path: str | Path) -> bool:
+        """Write ``panel`` as PNG or SVG (by the file's extension)."""
+        try:
+            panel.export_image(str(path))
+        except (OSError, ValueError) as exc:
+            self.warn("Could not export the image", str(exc))
+            return False
+        self.show_message(f"Exported {Path(path).name}.")
+        return True
+
+    def export_trajectories(self, path: str | Path) -> bool:
+        """Write the runs' recorded steps as CSV."""
+        if self.feed.progress is None:
+            self.show_message("Nothing to export yet: press Play or Step first.")
+            return False
+        return self._write(path, trajectories_csv(self.feed.progress.snapshot))
+
+    def export_script(self, path: str | Path) -> bool:
+        """Write the experiment as a standalone PyTorch training script."""
+        return self._write(path, training_script(self.state.experiment()))
+
+    def _write(self, path: str | Path, text: str) -> bool:
+        try:
+            write_text(path, text)
+        except ConfigError as exc:
+            self.warn("Could not write the file", str(exc))
+            return False
+        self.show_message(f"Exported {Path(path).name}.")
+        return True
+
+    # ------------------------------------------------------------------ messages and help
+    def show_message(self, text: str) -> None:
+        """A message in the status bar (refusals, restarts, notices)."""
+        self.statusBar().showMessage(text, MESSAGE_MS)
+
+    def warn(self, title: str, text: str) -> None:
+        """A warning that does not block (the runs go on behind it)."""
+        self.show_message(text)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
+                          self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def explain(self) -> None:
+        """Help → What am I looking at?"""
+        self._info("What am I looking at?", what_am_i_looking_at(self.state))
+
+    def about(self) -> None:
+        self._info(f"About {TITLE}", ABOUT)
+
+    def _info(self, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, title, text, QMessageBox.StandardButton.Ok,
+                          self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setStyleSheet("QLabel { min-width: 560px; }")  # a paragraph, not a column
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+
+    # ------------------------------------------------------------------ closing
+    def shutdown(self) -> None:
+        """Stop the engine thread and remember the window and the experiment (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.engine.stop()
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        try:
+            self.settings.save_last_experiment(self.state.to_dict())
+        except (ConfigError, OSError) as exc:
+            self.show_message(f"Could not autosave the experiment: {exc}")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+

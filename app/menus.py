@@ -1,0 +1,173 @@
+"""The menus and keyboard shortcuts of the main window: File, Run, View and Help.
+
+File dialogs live here; what a dialog's answer does is the window's business (``open_experiment``,
+``save_to``, ``export_panel``…), so tests drive the window without any dialog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
+
+from app.arrows import ARROW_KINDS
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+
+IMAGE_FILTER = "PNG image (*.png);;SVG image (*.svg)"
+EXPERIMENT_FILTER = "Experiment (*.json);;All files (*)"
+
+
+@dataclass
+class Actions:
+    """The window's actions, by what they do."""
+
+    play: QAction
+    step: QAction
+    reset: QAction
+    reset_view: QAction
+    arrows: dict[str, QAction] = field(default_factory=dict)
+    recent: QMenu | None = None
+
+
+def build(window: MainWindow) -> Actions:
+    """Create the menu bar and the shortcuts Space (play/pause), → (step) and R (reset)."""
+    bar = window.menuBar()
+    recent = _file_menu(window, bar.addMenu("&File"))
+    run = bar.addMenu("&Run")
+    playback = window.controls.playback
+    actions = Actions(
+        play=_action(window, run, "Play / Pause", "Space", playback.play_button.click),
+        step=_action(window, run, "Step", "Right", playback.step_button.click),
+        reset=_action(window, run, "Reset to the start", "R", window.reset_runs),
+        reset_view=QAction("Reset view", window),
+        recent=recent,
+    )
+    view = bar.addMenu("&View")
+    actions.reset_view.setShortcut(QKeySequence("Ctrl+0"))
+    actions.reset_view.triggered.connect(window.landscape.reset_view)
+    view.addAction(actions.reset_view)
+    arrows = view.addMenu("Arrows at the current points")
+    for kind in ARROW_KINDS:
+        action = arrows.addAction(kind)
+        action.setCheckable(True)
+        action.toggled.connect(lambda on, kind=kind: window.feed.set_arrow_visible(kind, on))
+        actions.arrows[kind] = action
+    view.addSeparator()
+    for dock in window.docks:
+        view.addAction(dock.toggleViewAction())
+    help_menu = bar.addMenu("&Help")
+    _action(window, help_menu, "What am I looking at?", "F1", window.explain)
+    _action(window, help_menu, "About Optimizer Lab", None, window.about)
+    return actions
+
+
+def _action(window: QWidget, menu: QMenu, text: str,
+            shortcut: str | QKeySequence.StandardKey | None, slot: object) -> QAction:
+    action = QAction(text, window)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+    action.triggered.connect(slot)
+    menu.addAction(action)
+    window.addAction(action)  # shortcuts work while the menu bar is hidden or elsewhere focused
+    return action
+
+
+def _file_menu(window: MainWindow, menu: QMenu) -> QMenu:
+    """Fill the File menu; returns its Open Recent submenu."""
+    _action(window, menu, "&Open…", QKeySequence.StandardKey.Open, lambda: _open(window))
+    recent = menu.addMenu("Open &Recent")
+    recent.aboutToShow.connect(lambda: _fill_recent(window, recent))
+    _action(window, menu, "&Save", QKeySequence.StandardKey.Save, lambda: _save(window))
+    _action(window, menu, "Save &As…", QKeySequence.StandardKey.SaveAs,
+            lambda: _save_as(window))
+    menu.addSeparator()
+    export = menu.addMenu("&Export")
+    for title, panel in (("Landscape", window.landscape), ("Training loss", window.loss),
+                         ("Effective learning rate", window.adaptive),
+                         ("Gradient noise", window.noise)):
+        export.addAction(f"{title} image…").triggered.connect(
+            lambda _=False, t=title, p=panel: _export_image(window, t, p))
+    export.addSeparator()
+    export.addAction("Trajectories (CSV)…").triggered.connect(lambda: _export_csv(window))
+    export.addAction("PyTorch training script…").triggered.connect(lambda: _export_script(window))
+    menu.addSeparator()
+    _action(window, menu, "&Quit", QKeySequence.StandardKey.Quit, window.close)
+    return recent
+
+
+def _fill_recent(window: MainWindow, menu: QMenu) -> None:
+    menu.clear()
+    paths = window.settings.recent_files()
+    for path in paths:
+        menu.addAction(Path(path).name).triggered.connect(
+            lambda _=False, p=path: window.open_experiment(p))
+        menu.actions()[-1].setToolTip(path)
+    if not paths:
+        menu.addAction("No recent experiments").setEnabled(False)
+        return
+    menu.addSeparator()
+    menu.addAction("Clear the list").triggered.connect(window.settings.clear_recent)
+
+
+def _start_dir(window: MainWindow) -> str:
+    return str(window.path.parent if window.path else window.settings.experiments_dir)
+
+
+def _open(window: MainWindow) -> None:
+    path, _ = QFileDialog.getOpenFileName(window, "Open experiment", _start_dir(window),
+                                          EXPERIMENT_FILTER)
+    if path:
+        window.open_experiment(path)
+
+
+def _save(window: MainWindow) -> None:
+    if window.path is None:
+        _save_as(window)
+    else:
+        window.save_to(window.path)
+
+
+def _save_as(window: MainWindow) -> None:
+    name = window.path.name if window.path else "experiment.json"
+    path, _ = QFileDialog.getSaveFileName(window, "Save experiment",
+                                          str(Path(_start_dir(window)) / name), EXPERIMENT_FILTER)
+    if path:
+        window.save_to(_with_suffix(path, ".json"))
+
+
+def _export_image(window: MainWindow, title: str, panel: QWidget) -> None:
+    stem = title.lower().replace(" ", "-")
+    path, chosen = QFileDialog.getSaveFileName(window, f"Export {title.lower()}",
+                                               str(Path(_start_dir(window)) / f"{stem}.png"),
+                                               IMAGE_FILTER)
+    if path:
+        window.export_panel(panel, _with_suffix(path, ".svg" if "svg" in chosen else ".png",
+                                                allowed=(".png", ".svg")))
+
+
+def _export_csv(window: MainWindow) -> None:
+    path, _ = QFileDialog.getSaveFileName(window, "Export trajectories",
+                                          str(Path(_start_dir(window)) / "trajectories.csv"),
+                                          "CSV (*.csv)")
+    if path:
+        window.export_trajectories(_with_suffix(path, ".csv"))
+
+
+def _export_script(window: MainWindow) -> None:
+    path, _ = QFileDialog.getSaveFileName(window, "Export training script",
+                                          str(Path(_start_dir(window)) / "train.py"),
+                                          "Python (*.py)")
+    if path:
+        window.export_script(_with_suffix(path, ".py"))
+
+
+def _with_suffix(path: str, suffix: str, allowed: tuple[str, ...] = ()) -> str:
+    """``path`` with ``suffix`` added when it has none of the ``allowed`` ones (or ``suffix``)."""
+    if Path(path).suffix.lower() in (allowed or (suffix,)):
+        return path
+    return path + suffix

@@ -1,0 +1,259 @@
+"""Feeding the panels: the latest snapshot, drawn at display rate into the panels that are visible.
+
+The worker's :class:`~app.worker.Progress` messages only replace the *latest* one here; a timer
+redraws, one panel per tick, a visible panel that has not shown it yet (pyqtgraph's "create items
+once, then setData on a timer" rule); the landscape, where the race is, gets most ticks. A panel
+hidden behind a tab is drawn when it comes to the front. Nothing here computes a step.
+
+The timer paces itself by what a frame costs: it measures each frame from the start of its
+drawing until the event loop is idle again (the paint included), and waits long enough after it
+that drawing takes at most :data:`BUSY_SHARE` of the GUI thread. The window stays responsive on a
+slow machine (or while the engine holds the interpreter lock), and the panels get what is left.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from app.arrows import ARROW_KINDS, compute_arrows
+from app.landscape_grid import LandscapeGrid
+from app.noise_draws import NoiseDraws
+from app.worker import Progress
+from optim_core.snapshot import Snapshot
+from widgets import (
+    AdaptiveLrPanel,
+    GradientNoisePanel,
+    LandscapePanel,
+    LossCurvesPanel,
+    decimate,
+)
+
+FRAME_HZ = 60  #: the fastest pace, ticks per second
+BUSY_SHARE = 0.8  #: most of the GUI thread's time that drawing may take
+LANDSCAPE_SHARE = 2  #: the landscape (the race itself) is drawn this many times per other panel
+PANELS = ("landscape", "loss", "adaptive")
+#: points per curve handed to a panel: about two per pixel of a panel's width. Long histories
+#: are thinned here, once per frame, so drawing costs the same at step 100 and at step 10⁶.
+DISPLAY_POINTS = 400
+#: the loss panel's x-axis choices and their axis labels
+X_AXES = {"steps": "step", "sample-gradients computed": "sample-gradients computed",
+          "wall time": "wall time (s)"}
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The session's runs as the window shows them: one entry per run of the session."""
+
+    labels: tuple[str, ...] = ()
+    colors: tuple[str, ...] = ()
+    clip_norms: tuple[float | None, ...] = ()
+    clip_values: tuple[float | None, ...] = ()
+
+
+class PanelFeed(QObject):
+    """Keeps the latest progress and draws it into the four panels, at most FRAME_HZ a second."""
+
+    frame_drawn = Signal()  # after each frame that drew something (for benchmarks and tests)
+
+    def __init__(self, landscape: LandscapePanel, loss: LossCurvesPanel,
+                 noise: GradientNoisePanel, adaptive: AdaptiveLrPanel,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.landscape, self.loss, self.noise, self.adaptive = landscape, loss, noise, adaptive
+        self.frames = Counter()  # redraws per panel (benchmarks and tests read it)
+        #: how many points each panel was last given ("landscape", "loss", "adaptive", "noise",
+        #: "grid"): what a self-test checks
+        self.points: dict[str, int] = {}
+        self.progress: Progress | None = None
+        self.roster = Roster()
+        self._f_min: float | None = None
+        self._problem = ""
+        self._stale: set[str] = set()
+        self._arrows_visible: dict[str, bool] = {}
+        self._arrows_empty: dict[str, bool] = {}
+        self._landscape_turns = 0
+        self._drawn_at: dict[str, float] = {}
+        self.loss.x_axis_changed.connect(lambda _text: self._mark("loss"))
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start(round(1000 / FRAME_HZ))
+
+    # ------------------------------------------------------------------ inputs
+    def set_roster(self, roster: Roster) -> None:
+        """Declare the runs (labels and colours of the session's runs, in order)."""
+        self.roster = roster
+        self._arrows_empty.clear()  # the arrows drawn belong to the old runs
+        for panel in (self.landscape, self.loss, self.adaptive):
+            panel.set_runs(list(roster.labels), list(roster.colors))
+        self._mark("landscape", "loss", "adaptive")
+
+    def set_problem(self, name: str, finite_sum: bool, log_scale: bool) -> None:
+        """Offer the loss x-axes that make sense for this problem; a new problem whose loss
+        spans orders of magnitude starts with a log loss axis."""
+        if name != self._problem:
+            self._problem = name
+            self.loss.set_log_y(log_scale)
+        choices = [c for c in X_AXES if finite_sum or c != "sample-gradients computed"]
+        current = self.loss.x_axis()
+        self.loss.set_x_axis_choices(choices, current if current in choices else choices[0])
+        self._mark("loss")
+
+    def set_landscape(self, grid: LandscapeGrid) -> None:
+        self.landscape.set_landscape(grid.x, grid.y, grid.z, log_scale=grid.log_scale,
+                                     minima=grid.minima, view=grid.view, title=grid.title)
+        self._f_min = grid.f_min
+        self.points["grid"] = int(grid.z.size)
+        self._mark("landscape", "loss")
+
+    def set_progress(self, progress: Progress) -> None:
+        """Keep ``progress`` as the latest; the next frame draws it."""
+        self.progress = progress
+        self._mark("landscape", "loss", "adaptive")
+
+    def set_arrow_visible(self, kind: str, visible: bool) -> None:
+        self._arrows_visible[kind] = visible
+        self._arrows_empty[kind] = False
+        self.landscape.set_arrow_visible(kind, visible)
+        self._mark("landscape")
+
+    def show_noise(self, draws: NoiseDraws) -> None:
+        r = draws.run
+        if r >= len(self.roster.labels):
+            return
+        self.noise.show_noise(draws.draws, draws.full_grad, draws.std_error, draws.batch_size,
+                              draws.n_samples, self.roster.labels[r], self.roster.colors[r])
+        self.points["noise"] = len(draws.draws)
+
+    def clear(self) -> None:
+        """Forget the progress (a new session is coming)."""
+        self.progress = None
+        self.set_roster(Roster())
+
+    # ------------------------------------------------------------------ drawing
+    def draw_frame(self) -> bool:
+        """Draw the latest progress into one visible panel that has not shown it: the landscape
+        LANDSCAPE_SHARE times in a row, then the panel that waited longest. Returns whether one
+        was drawn."""
+        progress = self.progress
+        stale = [name for name in PANELS if name in self._stale and self._panel(name).isVisible()]
+        if progress is None or not stale:
+            return False
+        others = [name for name in stale if name != "landscape"]
+        if "landscape" in stale and (self._landscape_turns < LANDSCAPE_SHARE or not others):
+            name = "landscape"
+            self._landscape_turns += 1
+        else:
+            name = min(others, key=lambda n: self._drawn_at.get(n, 0.0))
+            self._landscape_turns = 0
+        getattr(self, f"_draw_{name}")(progress)
+        self._stale.discard(name)
+        self._drawn_at[name] = time.perf_counter()
+        self.frames[name] += 1
+        self.frame_drawn.emit()
+        return True
+
+    def draw_all(self) -> None:
+        """Draw every visible panel that has not shown the latest progress, now."""
+        while self.draw_frame():
+            pass
+
+    def _panel(self, name: str) -> QWidget:
+        return getattr(self, name)
+
+    def _tick(self) -> None:
+        started = time.perf_counter()
+        if not self.draw_frame():
+            self._timer.start(round(1000 / FRAME_HZ))
+            return
+        # two hops: the first runs after the scene's queued update, which posts the paint;
+        # the second after the paint itself
+        QTimer.singleShot(0, lambda: QTimer.singleShot(0, lambda: self._frame_done(started)))
+
+    def _frame_done(self, started: float) -> None:
+        cost_ms = (time.perf_counter() - started) * 1000
+        self._timer.start(round(max(1000 / FRAME_HZ, cost_ms * (1 - BUSY_SHARE) / BUSY_SHARE)))
+
+    def _mark(self, *names: str) -> None:
+        self._stale.update(names)
+
+    def _runs(self, progress: Progress) -> range:
+        return range(min(progress.snapshot.n_runs, len(self.roster.labels)))
+
+    def _draw_landscape(self, progress: Progress) -> None:
+        snap = progress.snapshot
+        rows = _thinned(len(snap.steps))
+        paths = [_path(snap, r, rows) for r in self._runs(progress)]
+        self.landscape.set_trajectories(paths)
+        self.points["landscape"] = sum(len(p) for p in paths)
+        if not any(self._arrows_visible.values()):
+            return
+        n = len(self._runs(progress))
+        arrows = compute_arrows(snap, _fit(self.roster.clip_norms, n),
+                                _fit(self.roster.clip_values, n))
+        for kind in ARROW_KINDS:
+            if not self._arrows_visible.get(kind):
+                continue
+            origins, vectors = arrows[kind]
+            empty = not np.isfinite(vectors).all(axis=1).any()
+            if empty and self._arrows_empty.get(kind):
+                continue  # still none to draw (no momentum run, say): skip the redraw
+            self._arrows_empty[kind] = empty
+            self.landscape.set_arrows(kind, origins[:n], vectors[:n])
+
+    def _draw_loss(self, progress: Progress) -> None:
+        snap = progress.snapshot
+        axis = self.loss.x_axis() or "steps"
+        curves = []
+        for r in self._runs(progress):
+            if axis == "sample-gradients computed" and snap.sample_grads is not None:
+                x = snap.sample_grads[:, r]
+            else:
+                x = snap.wall_time if axis == "wall time" else snap.steps
+            curves.append(decimate(x, snap.loss[:, r], DISPLAY_POINTS, method="peak"))
+        self.loss.set_x_label(X_AXES.get(axis, "step"))
+        self.loss.set_curves([x for x, _ in curves], [y for _, y in curves], f_min=self._f_min)
+        self.points["loss"] = sum(len(x) for x, _ in curves)
+
+    def _draw_adaptive(self, progress: Progress) -> None:
+        snap = progress.snapshot
+        runs = self._runs(progress)
+        rows = _thinned(len(snap.steps))
+        steps = snap.steps[rows]
+        self.adaptive.set_curves([steps for _ in runs], [snap.effective_lr[rows, r] for r in runs])
+        self.points["adaptive"] = len(steps) * len(runs)
+
+
+def _thinned(rows: int) -> np.ndarray | slice:
+    """At most DISPLAY_POINTS evenly spread row indices, always with the first and the last."""
+    if rows <= DISPLAY_POINTS:
+        return slice(None)
+    return np.unique(np.linspace(0, rows - 1, DISPLAY_POINTS).round().astype(int))
+
+
+def _path(snap: Snapshot, r: int, rows: np.ndarray | slice) -> np.ndarray:
+    """Run ``r``'s positions at ``rows``, ending at its current point while it is alive, or at
+    its last finite point (then the NaN rows after it) once it diverged."""
+    if snap.status[r] == "ok":
+        path = snap.position[rows, r]
+        if not len(snap.steps) or snap.steps[-1] != snap.step:
+            path = np.vstack([path, snap.current_position[r:r + 1]])
+        return path
+    finite = np.flatnonzero(np.isfinite(snap.position[:, r]).all(axis=1))
+    if isinstance(rows, slice) or not len(finite):
+        return snap.position[rows, r]
+    keep = np.union1d(rows, finite[-1:])
+    return snap.position[keep, r]
+
+
+def _fit(values: Sequence[float | None], n: int) -> list[float | None]:
+    """``values`` cut or padded with None to length ``n``."""
+    return (list(values) + [None] * n)[:n]

@@ -1,0 +1,436 @@
+"""The engine's thread: a :class:`Worker` that owns the session, and the :class:`Engine` handle.
+
+The window never touches a :class:`~optim_core.session.Session`. It calls :class:`Engine`'s
+methods, which emit queued signals to the :class:`Worker` living in its own ``QThread`` (as in Qt
+for Python's ``mandelbrot.py``). The worker steps the session in short chunks (about
+:data:`CHUNK_SECONDS` each, so a command waits at most that long), paces them to the requested
+speed, and sends back immutable results through signals only:
+
+- :class:`Progress` — a snapshot (numpy copies) and the pace, at most :data:`PROGRESS_HZ` times a
+  second while playing, and after every command;
+- a :class:`~app.landscape_grid.LandscapeGrid` when the problem changes;
+- :class:`~app.noise_draws.NoiseDraws` for the run the noise panel shows (finite-sum problems);
+- messages (errors and notices) as plain text: a bad command never kills the thread.
+
+Each load carries a *generation* number that comes back with everything computed from it, so the
+window can drop results of a session it has already replaced.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import contextlib
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+
+from app.landscape_grid import LandscapeGrid, landscape_grid
+from app.noise_draws import NoiseDraws, noise_draws
+from optim_core.errors import ConfigError
+from optim_core.experiment import Experiment
+from optim_core.session import Session
+from optim_core.snapshot import Snapshot
+
+CHUNK_SECONDS = 0.005  #: stepping time between two looks at the command queue
+PROGRESS_HZ = 50  #: most snapshots per second while playing
+SNAPSHOT_SHARE = 0.2  #: at most this share of the engine thread's time goes to snapshots
+#: records a session keeps (about 10,000 steps of 8 runs): the panels draw a few hundred points
+#: per curve, and a longer run keeps every 2nd, 4th… step, so a snapshot stays cheap to copy
+HISTORY_BUDGET = 16 * 2**20
+NOISE_HZ = 8  #: most gradient-noise pictures per second while playing
+MAX_CHUNK_STEPS = 100_000
+RATE_WINDOW_SECONDS = 1.0  #: steps/s is measured over this much recent time
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the session stands: its snapshot, the step it plays to and how fast it goes.
+
+    ``play_command`` is the number of the last play/pause command the worker obeyed, so the window
+    can tell a stale "paused" from one the worker decided (the last step was reached).
+    """
+
+    generation: int
+    snapshot: Snapshot
+    target_steps: int
+    steps_per_second: float
+    playing: bool
+    play_command: int
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    """Build a fresh session for ``experiment`` (a visible restart)."""
+
+    generation: int
+    experiment: Experiment
+    target_steps: int
+    speed: float | None
+    playing: bool
+
+
+class Worker(QObject):
+    """Owns the session and lives in the engine thread; its slots are called by queued signals."""
+
+    progress = Signal(object)  # Progress
+    landscape = Signal(int, object)  # generation, LandscapeGrid
+    noise = Signal(int, object)  # generation, NoiseDraws
+    message = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._session: Session | None = None
+        self._generation = 0
+        self._problem_key: Any = None
+        self._target = 0
+        self._speed: float | None = None
+        self._playing = False
+        self._play_command = 0
+        self._seconds_per_step = 1e-3
+        self._clock = (0.0, 0)  # (time, steps) the pace is measured from
+        self._recent: collections.deque[tuple[float, int]] = collections.deque()
+        self._last_progress = 0.0
+        self._snapshot_seconds = 0.0
+        self._last_noise = 0.0
+        self._noise_run: int | None = None
+        self._noise_generator = torch.Generator()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+
+    # ------------------------------------------------------------------ commands
+    @Slot(object)
+    def load(self, request: LoadRequest) -> None:
+        """Replace the session (restart) and, if the problem changed, recompute the landscape."""
+        self._generation = request.generation
+        self._target, self._speed = request.target_steps, request.speed
+        experiment = request.experiment
+        key = repr(experiment.problem.config())
+        if key != self._problem_key:
+            grid = self._guard(landscape_grid, experiment.problem)
+            if isinstance(grid, LandscapeGrid):
+                self._problem_key = key
+                self.landscape.emit(self._generation, grid)
+        session = self._guard(Session.from_experiment, experiment,
+                              history_budget=HISTORY_BUDGET)
+        self._session = session if isinstance(session, Session) else None
+        self._set_playing(request.playing and self._session is not None)
+        self._after_command()
+
+    @Slot(int)
+    def play(self, command: int) -> None:
+        self._play_command = command
+        if self._session is not None and self._session.step_count >= self._target:
+            self.message.emit(f"All {self._target} steps are done: raise Steps to go on, "
+                              "or Reset (R) to start again.")
+            self._set_playing(False)
+        else:
+            self._set_playing(self._session is not None)
+        self._emit_progress()
+
+    @Slot(int)
+    def pause(self, command: int) -> None:
+        self._play_command = command
+        self._set_playing(False)
+        self._emit_progress()
+
+    @Slot()
+    def step_once(self) -> None:
+        """One step of every run (ignored while playing)."""
+        if self._session is None or self._playing:
+            return
+        if self._session.step_count >= self._target:
+            self.message.emit(f"All {self._target} steps are done: raise Steps to step on.")
+            return
+        self._advance(1)
+        self._after_command()
+
+    @Slot()
+    def reset(self) -> None:
+        """Back to the start points, keeping the settings (and playing if it was)."""
+        if self._session is not None:
+            self._guard(self._session.reset)
+            self._restart_clock()
+        self._after_command()
+
+    @Slot(int)
+    def set_target_steps(self, steps: int) -> None:
+        self._target = steps
+        if self._session is not None and self._session.step_count >= steps:
+            self._set_playing(False)
+        self._after_command()
+
+    @Slot(object)
+    def set_speed(self, speed: float | None) -> None:
+        """Steps per second, or None for as fast as possible."""
+        self._speed = speed
+        self._restart_clock()
+        if self._playing:
+            self._timer.start(self._interval_ms())
+
+    @Slot(object, str, object)
+    def set_hyperparameter(self, runs: list[int], name: str, value: Any) -> None:
+        """Change a hyperparameter (or clip_norm/clip_value) of ``runs``, keeping their history."""
+        if self._session is not None:
+            for run in runs:
+                if self._guard(self._session.set_hyperparameter, run, name, value) is False:
+                    break
+        self._after_command()
+
+    @Slot(object, str)
+    def set_label(self, runs: list[int], label: str) -> None:
+        if self._session is not None:
+            for run in runs:
+                self._session.set_label(run, label)
+        self._after_command()
+
+    @Slot(object)
+    def set_batch_size(self, batch_size: int | None) -> None:
+        if self._session is not None:
+            self._guard(self._session.set_batch_size, batch_size)
+        self._after_command()
+
+    @Slot(object)
+    def set_noise_run(self, run: int | None) -> None:
+        """Which run's gradient noise to draw (None: the noise panel is hidden, draw none)."""
+        self._noise_run = run
+        self._emit_noise()
+
+    @Slot()
+    def shutdown(self) -> None:
+        """Stop, move back to the GUI thread (to be freed there) and end the engine thread."""
+        self._set_playing(False)
+        self._session = None
+        thread = QThread.currentThread()
+        self.moveToThread(QCoreApplication.instance().thread())
+        thread.quit()
+
+    # ------------------------------------------------------------------ stepping
+    def _tick(self) -> None:
+        session = self._session
+        if session is None or not self._playing:
+            self._set_playing(False)
+            return
+        remaining = self._target - session.step_count
+        n = min(self._due_steps(), remaining)
+        if n > 0:
+            self._advance(n)
+        if self._session is None or self._session.step_count >= self._target:
+            self._set_playing(False)
+            self._after_command()
+            return
+        now = time.perf_counter()
+        if now - self._last_progress >= max(1 / PROGRESS_HZ,
+                                            self._snapshot_seconds / SNAPSHOT_SHARE):
+            self._emit_progress()
+        if now - self._last_noise >= 1 / NOISE_HZ:
+            self._emit_noise()
+
+    def _due_steps(self) -> int:
+        """Steps to take now: a chunk of about CHUNK_SECONDS, or what the pace asks for."""
+        chunk = int(min(MAX_CHUNK_STEPS, max(1, CHUNK_SECONDS / self._seconds_per_step)))
+        if self._speed is None:
+            return chunk
+        start, done = self._clock
+        due = int((time.perf_counter() - start) * self._speed) - done
+        n = max(0, min(due, chunk))
+        if due - n > 0.1 * self._speed:  # the engine can't keep up: drop the backlog
+            self._restart_clock()
+        else:
+            self._clock = (start, done + n)
+        return n
+
+    def _advance(self, n: int) -> None:
+        started = time.perf_counter()
+        result = self._guard(self._session.step, n)
+        if result is None or result is False:
+            self._set_playing(False)
+            return
+        per_step = (time.perf_counter() - started) / n
+        self._seconds_per_step += 0.3 * (per_step - self._seconds_per_step)
+        self._recent.append((time.perf_counter(), self._session.step_count))
+
+    def _set_playing(self, playing: bool) -> None:
+        self._playing = playing
+        if playing:
+            self._restart_clock()
+            self._timer.start(self._interval_ms())
+        else:
+            self._timer.stop()
+            self._recent.clear()
+
+    def _interval_ms(self) -> int:
+        if self._speed is None:
+            return 0
+        return int(max(1, min(15, 500 / self._speed)))
+
+    def _restart_clock(self) -> None:
+        self._clock = (time.perf_counter(), 0)
+
+    # ------------------------------------------------------------------ results
+    def _after_command(self) -> None:
+        self._emit_progress()
+        self._emit_noise()
+
+    def _emit_progress(self) -> None:
+        if self._session is None:
+            return
+        started = time.perf_counter()
+        snapshot = self._guard(self._session.snapshot)
+        if not isinstance(snapshot, Snapshot):
+            return
+        self._last_progress = time.perf_counter()
+        self._snapshot_seconds = self._last_progress - started
+        self.progress.emit(Progress(
+            generation=self._generation, snapshot=snapshot, target_steps=self._target,
+            steps_per_second=self._rate(), playing=self._playing,
+            play_command=self._play_command,
+        ))
+
+    def _rate(self) -> float:
+        recent = self._recent
+        now = time.perf_counter()
+        while len(recent) > 2 and now - recent[0][0] > RATE_WINDOW_SECONDS:
+            recent.popleft()
+        if not self._playing or len(recent) < 2:
+            return 0.0
+        (t0, s0), (t1, s1) = recent[0], recent[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def _emit_noise(self) -> None:
+        session, run = self._session, self._noise_run
+        self._last_noise = time.perf_counter()
+        if session is None or run is None or not session.is_finite_sum or run >= session.n_runs:
+            return
+        point = session.current_points()[run]
+        if not np.isfinite(point).all():
+            return
+        w = torch.as_tensor(point, dtype=session.dtype, device=session.device)
+        draws = self._guard(noise_draws, session.problem, w, session.batch_sizes()[run],
+                            run=run, step=session.step_count, generator=self._noise_generator)
+        if isinstance(draws, NoiseDraws):
+            self.noise.emit(self._generation, draws)
+
+    def _guard(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run ``call`` and return its result (True for None); a ConfigError (False) or an engine
+        failure (None) becomes a message instead of ending the thread."""
+        try:
+            result = call(*args, **kwargs)
+        except ConfigError as exc:
+            self.message.emit(str(exc))
+            return False
+        except (RuntimeError, ValueError, TypeError, IndexError, MemoryError) as exc:
+            self.message.emit(f"The engine stopped: {exc}")
+            return None
+        return True if result is None else result
+
+
+class Engine(QObject):
+    """The window's handle on the worker thread: methods in, signals out (all queued)."""
+
+    progress = Signal(object)
+    landscape = Signal(int, object)
+    noise = Signal(int, object)
+    message = Signal(str)
+
+    _load = Signal(object)
+    _play = Signal(int)
+    _pause = Signal(int)
+    _step = Signal()
+    _reset = Signal()
+    _target = Signal(int)
+    _speed = Signal(object)
+    _hyperparameter = Signal(object, str, object)
+    _label = Signal(object, str)
+    _batch_size = Signal(object)
+    _noise_run = Signal(object)
+    _shutdown = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.generation = 0
+        self.play_command = 0
+        self._thread = QThread()
+        self._thread.setObjectName("optimizer-lab engine")
+        self._worker = Worker()
+        self._worker.moveToThread(self._thread)
+        for ours, theirs in (
+            (self._load, self._worker.load), (self._play, self._worker.play),
+            (self._pause, self._worker.pause), (self._step, self._worker.step_once),
+            (self._reset, self._worker.reset), (self._target, self._worker.set_target_steps),
+            (self._speed, self._worker.set_speed),
+            (self._hyperparameter, self._worker.set_hyperparameter),
+            (self._label, self._worker.set_label), (self._batch_size, self._worker.set_batch_size),
+            (self._noise_run, self._worker.set_noise_run), (self._shutdown, self._worker.shutdown),
+        ):
+            ours.connect(theirs)
+        self._worker.progress.connect(self.progress)
+        self._worker.landscape.connect(self.landscape)
+        self._worker.noise.connect(self.noise)
+        self._worker.message.connect(self.message)
+        self._thread.start()
+        # a script that forgets to stop the engine must not abort the interpreter at exit
+        # ("QThread: Destroyed while thread is still running")
+        atexit.register(_stop_at_exit, weakref.ref(self))
+
+    def load(self, experiment: Experiment, *, target_steps: int, speed: float | None,
+             playing: bool) -> int:
+        """Start a fresh session (a visible restart); returns its generation number."""
+        self.generation += 1
+        self._load.emit(LoadRequest(self.generation, experiment, target_steps, speed, playing))
+        return self.generation
+
+    def play(self) -> None:
+        self.play_command += 1
+        self._play.emit(self.play_command)
+
+    def pause(self) -> None:
+        self.play_command += 1
+        self._pause.emit(self.play_command)
+
+    def step_once(self) -> None:
+        self._step.emit()
+
+    def reset(self) -> None:
+        self._reset.emit()
+
+    def set_target_steps(self, steps: int) -> None:
+        self._target.emit(steps)
+
+    def set_speed(self, speed: float | None) -> None:
+        self._speed.emit(speed)
+
+    def set_hyperparameter(self, runs: list[int], name: str, value: Any) -> None:
+        self._hyperparameter.emit(list(runs), name, value)
+
+    def set_label(self, runs: list[int], label: str) -> None:
+        self._label.emit(list(runs), label)
+
+    def set_batch_size(self, batch_size: int | None) -> None:
+        self._batch_size.emit(batch_size)
+
+    def set_noise_run(self, run: int | None) -> None:
+        self._noise_run.emit(run)
+
+    def is_running(self) -> bool:
+        """Whether the engine thread is alive."""
+        return self._thread.isRunning()
+
+    def stop(self, timeout_ms: int = 1000) -> bool:
+        """Stop the worker and end its thread; True when it ended within ``timeout_ms``."""
+        if not self._thread.isRunning():
+            return True
+        self._shutdown.emit()
+        return self._thread.wait(timeout_ms)
+
+
+def _stop_at_exit(engine: weakref.ref[Engine]) -> None:
+    alive = engine()
+    if alive is not None:
+        with contextlib.suppress(RuntimeError):  # its Qt object is already gone
+            alive.stop()

@@ -1,0 +1,156 @@
+"""How the window holds up while 8 runs step flat out, and how fast it starts.
+
+G1: event-loop latency — a 5 ms QTimer in the GUI thread records how late each tick comes
+    (p50, p99) while the engine thread steps 8 runs as fast as it can and the panels redraw.
+    The peer is the same window with the engine paused. Target: p99 ≤ 30 ms.
+G2: panel frame rate — redraws per second of the landscape panel (the race) during G1, with the
+    loss and effective-learning-rate panels' rates beside it. Target: ≥ 30 fps.
+G3: cold start — wall time of ``main.py --screenshot OUT --steps 0`` (process start → window
+    painted and grabbed → exit), first run and best of three. Target: ≤ 3 s.
+
+Usage: python bench/bench_gui.py [--seconds S] [--quick]
+Offscreen by default (set QT_QPA_PLATFORM to use a display); nothing is written outside a
+temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app import MainWindow, SessionState, Settings  # noqa: E402
+from app.scripted import wait_until  # noqa: E402
+
+EIGHT_RUNS = {
+    "problem": "rosenbrock",
+    "steps": 1_000_000,
+    "runs": [
+        {"optimizer": "SGD", "lr": 0.001},
+        {"optimizer": "SGD", "lr": 0.001, "momentum": 0.9},
+        {"optimizer": "SGD", "lr": 0.001, "momentum": 0.9, "nesterov": True},
+        {"optimizer": "Adagrad", "lr": 0.5},
+        {"optimizer": "RMSprop", "lr": 0.01},
+        {"optimizer": "Adam", "lr": 0.05},
+        {"optimizer": "AdamW", "lr": 0.05},
+        {"optimizer": "Adam", "lr": 0.05, "clip_norm": 1.0},
+    ],
+}
+TICK_MS = 5
+TARGETS = {"p99 latency (ms)": ("≤", 30.0), "frame rate (fps)": ("≥", 30.0),
+           "cold start (s)": ("≤", 3.0)}
+
+
+def run_loop(seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(round(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def measure(window: MainWindow, seconds: float) -> dict[str, float]:
+    """Tick lateness (ms), frames and steps per second over ``seconds`` of the event loop."""
+    lateness: list[float] = []
+    last = time.perf_counter()
+
+    def tick() -> None:
+        nonlocal last
+        now = time.perf_counter()
+        lateness.append(max(0.0, (now - last) * 1000 - TICK_MS))
+        last = now
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(tick)
+    frames, step = dict(window.feed.frames), _step(window)
+    started = time.perf_counter()
+    timer.start(TICK_MS)
+    run_loop(seconds)
+    timer.stop()
+    elapsed = time.perf_counter() - started
+    late = np.array(lateness[1:])
+    fps = {name: (window.feed.frames[name] - frames.get(name, 0)) / elapsed
+           for name in ("landscape", "loss", "adaptive")}
+    return {"p50": float(np.percentile(late, 50)), "p99": float(np.percentile(late, 99)),
+            "fps": fps["landscape"], "loss fps": fps["loss"], "adaptive fps": fps["adaptive"],
+            "steps/s": (_step(window) - step) / elapsed}
+
+
+def _step(window: MainWindow) -> int:
+    progress = window.feed.progress
+    return progress.snapshot.step if progress is not None else 0
+
+
+def latency_and_frames(seconds: float) -> tuple[dict[str, float], dict[str, float]]:
+    """(engine paused, engine flat out with 8 runs) in one window at 1280×800."""
+    state = SessionState.from_dict(EIGHT_RUNS)
+    state.speed = None
+    window = MainWindow(state, Settings.ephemeral())
+    window.show()
+    wait_until(lambda: window.feed.progress is not None and "grid" in window.feed.points, 30)
+    try:
+        idle = measure(window, min(2.0, seconds))
+        window.controls.playback.play_button.click()
+        wait_until(lambda: _step(window) > 0, 10)
+        busy = measure(window, seconds)
+    finally:
+        window.close()
+    return idle, busy
+
+
+def cold_start(repeats: int) -> list[float]:
+    """Seconds from process start to a painted, grabbed window (and exit)."""
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(repeats):
+            out = Path(tmp) / f"start{i}.png"
+            started = time.perf_counter()
+            subprocess.run([sys.executable, str(ROOT / "main.py"), "--screenshot", str(out),
+                            "--steps", "0"], check=True, cwd=ROOT, capture_output=True)
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def verdict(name: str, value: float) -> str:
+    sign, target = TARGETS[name]
+    ok = value <= target if sign == "≤" else value >= target
+    return f"{name:<20} {value:8.1f}   target {sign} {target:g}   {'OK' if ok else 'MISSED'}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of G1/G2")
+    parser.add_argument("--quick", action="store_true", help="2 s and one cold start")
+    args = parser.parse_args()
+    seconds = 2.0 if args.quick else args.seconds
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    idle, busy = latency_and_frames(seconds)
+    app.processEvents()
+    starts = cold_start(1 if args.quick else 3)
+    print(f"G1/G2: 8 runs on Rosenbrock, flat out for {seconds:g} s "
+          f"({busy['steps/s']:,.0f} steps/s in the engine thread)")
+    for name, row in (("engine paused:  ", idle), ("engine flat out:", busy)):
+        print(f"  timer lateness, {name} p50 {row['p50']:5.1f} ms   p99 {row['p99']:5.1f} ms   "
+              f"frames/s: landscape {row['fps']:4.1f}, loss {row['loss fps']:4.1f}, "
+              f"effective lr {row['adaptive fps']:4.1f}")
+    print(f"G3: cold start {starts[0]:.2f} s first, {min(starts):.2f} s best of {len(starts)}")
+    print()
+    print(verdict("p99 latency (ms)", busy["p99"]))
+    print(verdict("frame rate (fps)", busy["fps"]))
+    print(verdict("cold start (s)", min(starts)))
+
+
+if __name__ == "__main__":
+    main()

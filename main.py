@@ -1,0 +1,75 @@
+"""Optimizer Lab: start the window (``optimizer-lab``), or run it scripted.
+
+    python main.py [--experiment FILE] [--steps N]
+    python main.py --screenshot OUT.png [--experiment FILE] [--steps N]
+    python main.py --self-test
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="optimizer-lab", description=__doc__.splitlines()[0])
+    parser.add_argument("--experiment", metavar="FILE", help="experiment JSON to open")
+    parser.add_argument("--steps", type=int, metavar="N", help="steps to run (default: all)")
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="run the steps, save a grab of the whole window, exit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="run a short experiment offscreen, check every panel, exit")
+    args = parser.parse_args(argv)
+    if args.steps is not None and args.steps < 0:
+        parser.error("--steps must be 0 or more")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The ``optimizer-lab`` entry point; returns the exit status."""
+    args = parse_args(argv)
+    scripted = bool(args.screenshot or args.self_test)
+    if args.self_test or (scripted and not os.environ.get("DISPLAY")
+                          and not os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a grab offscreen is the same picture
+    from PySide6.QtWidgets import QApplication
+
+    from app import MainWindow, SessionState, Settings
+    from app.scripted import screenshot
+    from app.self_test import run_self_test
+    from optim_core.errors import ConfigError
+    from optim_core.experiment import read_json
+
+    state = SessionState.default() if scripted else None
+    if args.experiment:
+        try:
+            state = SessionState.from_dict(read_json(args.experiment))
+        except ConfigError as exc:
+            print(f"optimizer-lab: {args.experiment}: {exc}", file=sys.stderr)
+            return 2
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Optimizer Lab")
+    window = MainWindow(state, Settings.ephemeral() if scripted else Settings(),
+                        path=args.experiment)
+    try:
+        if args.self_test:
+            failures = run_self_test(window)
+            for failure in failures:
+                print(f"self-test failed: {failure}", file=sys.stderr)
+            return 1 if failures else 0
+        if args.screenshot:
+            error = screenshot(window, args.screenshot, args.steps)
+            if error:
+                print(f"optimizer-lab: {error}", file=sys.stderr)
+            return 1 if error else 0
+        if args.steps is not None:
+            window.set_steps(args.steps)
+        window.show()
+        return app.exec()
+    finally:
+        window.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
