@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import menus
+from app.batch_lab import BatchLabWindow
 from app.controls import Controls
 from app.export import trajectories_csv, write_text
 from app.help_text import ABOUT, what_am_i_looking_at
@@ -624,11 +625,21 @@ class MainWindow(QMainWindow):
         box.show()
 
     # ------------------------------------------------------------------ closing
+    def open_batch_lab(self) -> None:
+        """Show the batch-size lab (one window; raised if already open)."""
+        labs = self.findChildren(BatchLabWindow)
+        lab = labs[0] if labs else BatchLabWindow(self)
+        lab.show()
+        lab.raise_()
+        lab.activateWindow()
+
     def shutdown(self) -> None:
         """Stop the engine thread and remember the window and the experiment (idempotent)."""
         if self._closed:
             return
         self._closed = True
+        for lab in self.findChildren(BatchLabWindow):  # their worker threads stop on close
+            lab.close()
         self.engine.stop()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         try:

@@ -60,6 +60,8 @@ def build(window: MainWindow) -> Actions:
     view.addSeparator()
     for dock in window.docks:
         view.addAction(dock.toggleViewAction())
+    lab = bar.addMenu("&Lab")
+    _action(window, lab, "Batch-size lab…", "Ctrl+B", window.open_batch_lab)
     help_menu = bar.addMenu("&Help")
     _action(window, help_menu, "What am I looking at?", "F1", window.explain)
     _action(window, help_menu, "About Optimizer Lab", None, window.about)

@@ -14,6 +14,7 @@ import pyqtgraph as pg
 import pytest
 from app_helpers import FINITE_SUM, SIZE_HINTS, current, plotted_points
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QWidget
 
 from app import MainWindow, SessionState
 from widgets.log_slider import NumberEdit
@@ -241,3 +242,18 @@ def test_a_plot_survives_hundreds_of_repaints(make_window, qtbot):
         window.feed.draw_all()
         window.loss.repaint()
     assert plotted_points(window.loss) > 0
+
+
+@pytest.mark.qt_log_ignore(SIZE_HINTS, "does not support raise")  # offscreen has no stacking
+def test_the_batch_lab_opens_once_and_closes_with_the_window(make_window, qtbot):
+    from app.batch_lab import BatchLabWindow
+
+    window = make_window()
+    lab_action = next(a for a in QWidget.actions(window) if a.text() == "Batch-size lab…")
+    lab_action.trigger()
+    lab_action.trigger()
+    labs = window.findChildren(BatchLabWindow)
+    assert len(labs) == 1 and labs[0].isVisible()
+    thread = labs[0].thread_
+    window.close()
+    assert thread.wait(1000), "the lab's worker thread outlived the main window"
