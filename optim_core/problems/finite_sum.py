@@ -226,6 +226,7 @@ class LinearRegression(_DataProblem):
         "Because the xᵢ are not centred, slope and intercept are coupled: the bowl is a tilted "
         "valley with condition number ≈ 28. The minimum is the exact least-squares fit."
     )
+    log_scale = True  # the valley floor is 10³ below the window's corners
     parameters = (
         _N_SAMPLES,
         ParamSpec("noise", 0.5, low=0.0, high=10.0, doc=_NOISE_DOC),
