@@ -2,16 +2,19 @@
 
 Four kinds, each an ``(R, 2)`` pair of origins and vectors in data units (NaN rows: no arrow):
 
-- ``gradient``: −∇f at the current point, the direction plain gradient descent would move (the
-  minibatch gradient the next step will use, for finite-sum problems).
+- ``gradient``: −∇f at the current point, the descent direction plain gradient descent would
+  move along (the minibatch gradient the next step will use, for finite-sum problems); the panel
+  labels it "−gradient".
 - ``velocity``: −lr·b, the displacement the momentum buffer ``b`` contributes to the next step
   (SGD and RMSprop with momentum; the lecture's α·v with v = −b).
 - ``look-ahead``: Nesterov runs only. torch.optim's parameter *is* the look-ahead point; the
-  classical iterate w sits at p + μ·lr·b, so the arrow runs from w to the current point p, where
-  the gradient is taken.
+  classical iterate w sits at p + μ·lr·b, so the arrow runs from w and *ends* at the current
+  point p, where the gradient is taken.
 - ``clipped gradient``: −clip(∇f) for runs whose clipping would change the gradient right now.
 
-Pure functions of the snapshot and the runs' clipping settings; no Qt.
+The momentum buffer is the optimizer state *now* (``Snapshot.current_state``), not the last
+recorded row, which lags the current point once a long run's records thin out. Pure functions
+of the snapshot and the runs' clipping settings; no Qt.
 """
 
 from __future__ import annotations
@@ -50,10 +53,10 @@ def _momentum_arrows(snapshot: Snapshot, origin: np.ndarray) -> tuple[np.ndarray
     n = snapshot.n_runs
     velocity = np.full((n, 2), np.nan)
     classical = np.full((n, 2), np.nan)
-    buffers = snapshot.state.get("momentum_buffer")
+    buffers = snapshot.current_state.get("momentum_buffer")
     if buffers is None or not len(buffers):
         return velocity, classical
-    buffer = np.asarray(buffers[-1], dtype=float)
+    buffer = np.asarray(buffers, dtype=float).reshape(n, 2)
     for r, hyper in enumerate(snapshot.hyperparameters):
         momentum = float(hyper.get("momentum") or 0.0)
         if momentum <= 0 or not np.isfinite(buffer[r]).all():

@@ -2,7 +2,8 @@
 
 The grid covers the problem's view window with a margin around it, so panning a little still shows
 the surface. Finite-sum problems evaluate every sample at every grid point, so the grid is
-computed in row blocks that keep the intermediate (rows × columns × samples) tensor small.
+computed in row blocks that keep the intermediate (rows × columns × samples) tensor small. The
+isolines are traced here too, so the GUI thread only hands ready polylines to the panel.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 import torch
 
 from optim_core.problems import Problem
+from widgets.landscape import display_field, isoline_levels, isoline_polylines
 
 GRID_POINTS = 241  #: samples per axis (odd: the window's centre is a grid point)
 MARGIN = 0.25  #: extra width on each side, as a fraction of the view window
@@ -31,6 +33,8 @@ class LandscapeGrid:
     f_min: float | None
     view: tuple[float, float, float, float]
     title: str
+    #: (levels, polylines): the isolines the panel draws, NaN rows between lines
+    isolines: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def landscape_grid(problem: Problem, points: int = GRID_POINTS) -> LandscapeGrid:
@@ -50,6 +54,9 @@ def landscape_grid(problem: Problem, points: int = GRID_POINTS) -> LandscapeGrid
             z[start:start + rows] = problem.loss(w).cpu().numpy()
     minima = tuple(tuple(float(c) for c in m.point) for m in problem.minima)
     values = [m.value for m in problem.minima]
+    field = display_field(z, problem.log_scale)
+    levels = isoline_levels(field, problem.log_scale)
     return LandscapeGrid(x=x, y=y, z=z, log_scale=problem.log_scale, minima=minima,
                          f_min=min(values) if values else None,
-                         view=(v.xmin, v.xmax, v.ymin, v.ymax), title=problem.title)
+                         view=(v.xmin, v.xmax, v.ymin, v.ymax), title=problem.title,
+                         isolines=(levels, isoline_polylines(x, y, field, levels)))

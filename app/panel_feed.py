@@ -2,12 +2,14 @@
 
 The worker's :class:`~app.worker.Progress` messages only replace the *latest* one here; a timer
 redraws, one panel per tick, a visible panel that has not shown it yet (pyqtgraph's "create items
-once, then setData on a timer" rule); the landscape, where the race is, gets most ticks. A panel
-hidden behind a tab is drawn when it comes to the front. Nothing here computes a step.
+once, then setData on a timer" rule); the landscape, where the race is, gets every tick except
+those the other panels need for about :data:`OTHER_HZ` redraws a second. A panel hidden behind a
+tab is not drawn at all; it is drawn when it comes to the front. Nothing here computes a step.
 
 The timer paces itself by what a frame costs: it measures each frame from the start of its
-drawing until the event loop is idle again (the paint included), and waits long enough after it
-that drawing takes at most :data:`BUSY_SHARE` of the GUI thread. The window stays responsive on a
+drawing until the event loop is idle again (the paint included), and starts the next one a
+frame period (1/:data:`FRAME_HZ`) after the last began, but never so soon that drawing takes
+more than :data:`BUSY_SHARE` of the GUI thread. The window stays responsive on a
 slow machine (or while the engine holds the interpreter lock), and the panels get what is left.
 """
 
@@ -36,8 +38,10 @@ from widgets import (
 )
 
 FRAME_HZ = 60  #: the fastest pace, ticks per second
-BUSY_SHARE = 0.8  #: most of the GUI thread's time that drawing may take
-LANDSCAPE_SHARE = 2  #: the landscape (the race itself) is drawn this many times per other panel
+BUSY_SHARE = 0.85  #: most of the GUI thread's time that drawing may take
+#: the curve panels are redrawn about this often (when stale); the landscape, where the race
+#: is, gets the other ticks
+OTHER_HZ = 4
 PANELS = ("landscape", "loss", "adaptive")
 #: points per curve handed to a panel: about two per pixel of a panel's width. Long histories
 #: are thinned here, once per frame, so drawing costs the same at step 100 and at step 10⁶.
@@ -78,7 +82,6 @@ class PanelFeed(QObject):
         self._stale: set[str] = set()
         self._arrows_visible: dict[str, bool] = {}
         self._arrows_empty: dict[str, bool] = {}
-        self._landscape_turns = 0
         self._drawn_at: dict[str, float] = {}
         self.loss.x_axis_changed.connect(lambda _text: self._mark("loss"))
         self._timer = QTimer(self)
@@ -109,7 +112,8 @@ class PanelFeed(QObject):
 
     def set_landscape(self, grid: LandscapeGrid) -> None:
         self.landscape.set_landscape(grid.x, grid.y, grid.z, log_scale=grid.log_scale,
-                                     minima=grid.minima, view=grid.view, title=grid.title)
+                                     minima=grid.minima, view=grid.view, title=grid.title,
+                                     isolines=grid.isolines)
         self._f_min = grid.f_min
         self.points["grid"] = int(grid.z.size)
         self._mark("landscape", "loss")
@@ -140,20 +144,20 @@ class PanelFeed(QObject):
 
     # ------------------------------------------------------------------ drawing
     def draw_frame(self) -> bool:
-        """Draw the latest progress into one visible panel that has not shown it: the landscape
-        LANDSCAPE_SHARE times in a row, then the panel that waited longest. Returns whether one
-        was drawn."""
+        """Draw the latest progress into one visible panel that has not shown it: a curve panel
+        whose last redraw is 1/OTHER_HZ s old (the one that waited longest), else the landscape.
+        Returns whether one was drawn."""
         progress = self.progress
         stale = [name for name in PANELS if name in self._stale and self._panel(name).isVisible()]
         if progress is None or not stale:
             return False
         others = [name for name in stale if name != "landscape"]
-        if "landscape" in stale and (self._landscape_turns < LANDSCAPE_SHARE or not others):
-            name = "landscape"
-            self._landscape_turns += 1
-        else:
-            name = min(others, key=lambda n: self._drawn_at.get(n, 0.0))
-            self._landscape_turns = 0
+        name = "landscape"
+        if others:
+            waited = min(others, key=lambda n: self._drawn_at.get(n, 0.0))
+            due = time.perf_counter() - self._drawn_at.get(waited, 0.0) >= 1 / OTHER_HZ
+            if due or "landscape" not in stale:
+                name = waited
         getattr(self, f"_draw_{name}")(progress)
         self._stale.discard(name)
         self._drawn_at[name] = time.perf_counter()
@@ -180,7 +184,10 @@ class PanelFeed(QObject):
 
     def _frame_done(self, started: float) -> None:
         cost_ms = (time.perf_counter() - started) * 1000
-        self._timer.start(round(max(1000 / FRAME_HZ, cost_ms * (1 - BUSY_SHARE) / BUSY_SHARE)))
+        # the period, not the gap, is 1/FRAME_HZ: waiting a whole period after a frame that
+        # took one would halve the frame rate
+        gap = max(1000 / FRAME_HZ - cost_ms, cost_ms * (1 - BUSY_SHARE) / BUSY_SHARE)
+        self._timer.start(round(gap))
 
     def _mark(self, *names: str) -> None:
         self._stale.update(names)

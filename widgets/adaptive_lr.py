@@ -44,12 +44,13 @@ class AdaptiveLrPanel(QtWidgets.QWidget):
         for j, plot in enumerate(self._plots):
             style.style_plot(plot)
             plot.setLogMode(y=True)
-            plot.enableAutoRange()
             plot.getAxis("left").setWidth(_AXIS_WIDTH)
             style.set_axis_label(plot, "left", _Y_LABELS[j])
             self._view.ci.layout.setRowStretchFactor(j + 1, 1)
             plot.getViewBox().sigRangeChanged.connect(partial(self._refresh_density, j))
         self._plots[1].setXLink(self._plots[0])
+        # follow the data with slack instead of autoranging (and re-laying out) every frame
+        self._ranges = [style.FollowedRange(plot) for plot in self._plots]
         # Both plots keep their step tick values and the label gets its own row, so the two
         # plots are built alike and the layout gives them the same height.
         self._x_label = style.RichTextItem(
@@ -67,6 +68,9 @@ class AdaptiveLrPanel(QtWidgets.QWidget):
         Curves drawn so far are kept when the labels are unchanged and emptied otherwise.
         """
         same = list(labels) == self._labels
+        if not same:
+            for keeper in self._ranges:
+                keeper.reset()
         self._labels = list(labels)
         run_colors = [style.run_color(colors, i) for i in range(len(self._labels))]
         for plot, curves in zip(self._plots, self._curves, strict=True):
@@ -88,6 +92,12 @@ class AdaptiveLrPanel(QtWidgets.QWidget):
                 lr = np.asarray(effective_lr[i], dtype=float).reshape(-1, 2)
                 x, y = self._drawable(np.asarray(steps[i], dtype=float).ravel(), lr[:, j])
                 curve.set_data(*style.decimate(x, y, budget, method="peak"))
+        bounds = [style.curves_bounds(curves, log_y=True) for curves in self._curves]
+        # the step axis is shared (x-linked): both plots follow the union of their steps
+        xs = [b[:2] for b in bounds if b is not None]
+        for keeper, b in zip(self._ranges, bounds, strict=True):
+            if b is not None:
+                keeper.fit((min(x[0] for x in xs), max(x[1] for x in xs), b[2], b[3]))
 
     def clear(self) -> None:
         """Remove all runs and curves."""

@@ -1,10 +1,11 @@
 """The loss-landscape panel: where the runs are on the surface they are descending.
 
 A filled contour of the loss (an ``ImageItem`` with the house colour map, optionally on a log
-scale) with isolines (child ``IsocurveItem``\\ s, as in pyqtgraph's ``isocurve.py`` example) and a
-colour bar; the known minima as stars; each run's trajectory in its colour, with a hollow dot at
-its start and a filled dot at its current point (a cross once it diverged); and optional arrows at
-each run's current point (gradient, velocity, look-ahead, clipped gradient).
+scale) with isolines (polylines the caller may compute off the GUI thread with
+:func:`isoline_polylines`, drawn as one curve) and a colour bar; the known minima as stars;
+each run's trajectory in its colour, with a hollow dot at its start and a filled dot at its
+current point (a cross once it diverged); and optional arrows at each run's current point
+(−gradient, velocity, clipped gradient) or ending there (look-ahead).
 
 It is a view: it draws the arrays it is given and never evaluates the loss or steps an optimizer.
 A plain left click on the plot asks for a run to start there (:attr:`start_requested`).
@@ -24,7 +25,7 @@ from PySide6 import QtCore, QtWidgets
 
 from widgets import style
 
-__all__ = ["ARROW_KINDS", "LandscapePanel", "display_field", "isoline_levels"]
+__all__ = ["ARROW_KINDS", "LandscapePanel", "display_field", "isoline_levels", "isoline_polylines"]
 
 #: Number of isolines drawn over the filled contour.
 N_ISOLINES = 12
@@ -52,14 +53,25 @@ class _ArrowStyle:
     filled: bool  # filled or hollow head
     rescale: bool  # False: drawn at true length (a displacement in data units)
     glyph: str  # legend sample
+    label: str  # what the legend calls it
+    meaning: str  # what the tooltip says it shows, and where it sits
 
 
 #: The arrow kinds :meth:`LandscapePanel.set_arrows` understands and how each is drawn.
 ARROW_KINDS: dict[str, _ArrowStyle] = {
-    "gradient": _ArrowStyle(QtCore.Qt.PenStyle.SolidLine, True, True, "━▶"),
-    "velocity": _ArrowStyle(QtCore.Qt.PenStyle.DashLine, True, True, "╍▶"),
-    "look-ahead": _ArrowStyle(QtCore.Qt.PenStyle.DotLine, False, False, "┅▷"),
-    "clipped gradient": _ArrowStyle(QtCore.Qt.PenStyle.SolidLine, False, True, "━▷"),
+    "gradient": _ArrowStyle(
+        QtCore.Qt.PenStyle.SolidLine, True, True, "━▶", "−gradient",
+        "−∇f, the descent direction, from each run's current point"),
+    "velocity": _ArrowStyle(
+        QtCore.Qt.PenStyle.DashLine, True, True, "╍▶", "velocity",
+        "the momentum buffer's share of the next step, from each run's current point"),
+    "look-ahead": _ArrowStyle(
+        QtCore.Qt.PenStyle.DotLine, False, False, "┅▷", "look-ahead",
+        "from Nesterov's classical iterate to the look-ahead point, which is the current point "
+        "(the arrow ends there)"),
+    "clipped gradient": _ArrowStyle(
+        QtCore.Qt.PenStyle.SolidLine, False, True, "━▷", "−clipped gradient",
+        "−clip(∇f), where clipping changes the gradient now, from each run's current point"),
 }
 
 
@@ -99,6 +111,31 @@ def isoline_levels(field: np.ndarray, log_scale: bool) -> np.ndarray:
     if log_scale:
         lo = min(float(np.percentile(field, 1.0)), hi)
     return np.linspace(lo, hi, N_ISOLINES + 2)[1:-1]
+
+
+def isoline_polylines(
+    x: np.ndarray, y: np.ndarray, field: np.ndarray, levels: Sequence[float]
+) -> np.ndarray:
+    """The isolines of ``field`` (ny, nx) sampled at ``x``, ``y`` at ``levels``, in data units.
+
+    One (N, 2) array of polylines separated by NaN rows (draw it with ``connect="finite"``).
+    Marching squares in numpy (pyqtgraph's ``isocurve``), no Qt: a worker thread may compute it,
+    so a new problem does not stall the window for the tenths of a second it takes.
+    """
+    field = np.asarray(field, dtype=float)
+    if min(field.shape) < 2:  # no isolines on a single row
+        return np.empty((0, 2))
+    dx = (x[-1] - x[0]) / (x.size - 1)
+    dy = (y[-1] - y[0]) / (y.size - 1)
+    parts = []
+    gap = np.full((1, 2), np.nan)
+    for level in levels:
+        # isocurve puts sample i at i + 0.5 (pixel centres, as the image draws them)
+        for line in pg.functions.isocurve(field.T, float(level), connected=True):
+            c = np.asarray(line, dtype=float)
+            parts += [np.column_stack([x[0] + (c[:, 0] - 0.5) * dx,
+                                       y[0] + (c[:, 1] - 0.5) * dy]), gap]
+    return np.concatenate(parts) if parts else np.empty((0, 2))
 
 
 def _pixel_rect(x: np.ndarray, y: np.ndarray) -> QtCore.QRectF:
@@ -210,10 +247,12 @@ def scribble_length(p: np.ndarray, screen: _Screen) -> float:
 class _RunTrack:
     """One run's trajectory, start marker and current-point marker.
 
-    Paths are drawn bold on a white casing. A path that scribbles (a noisy minibatch run whose
-    drawn length exceeds ``SCRIBBLE_LENGTH`` plot widths) keeps only its latest ``BOLD_POINTS``
-    points bold and draws its history thin: Qt rasterizes wide antialiased lines about ten times
-    slower than thin ones, and a long noisy path drawn bold would stall the panel.
+    Paths are drawn bold, without a casing: the landscape's colour map is light enough for the
+    run colours, and a white casing under every path cost a third of the panel's paint. A path
+    that scribbles (a noisy minibatch run whose drawn length exceeds ``SCRIBBLE_LENGTH`` plot
+    widths) keeps only its latest ``BOLD_POINTS`` points bold and draws its history thin: Qt
+    rasterizes wide antialiased lines about ten times slower than thin ones, and a long noisy
+    path drawn bold would stall the panel.
     """
 
     def __init__(self, plot: pg.PlotItem) -> None:
@@ -233,7 +272,6 @@ class _RunTrack:
         self.color = color
         self.history.setPen(style.pen(color, 1.0))
         self.path.setPen(style.pen(color, 2.5))
-        self.path.setShadowPen(style.halo_pen(5.0))
         self.start.setPen(style.pen(color, 2.0))
         self.start.setBrush(style.brush(style.BACKGROUND))
         self._head_style = None
@@ -297,6 +335,7 @@ class _ArrowSet:
         self.shafts: list[pg.PlotCurveItem] = []
         self.heads: list[pg.ArrowItem] = []
         self._item_colors: list[str] = []
+        self.drawn = False  # whether any of its arrows is on screen
 
     def set_data(self, origins: np.ndarray | None, vectors: np.ndarray | None) -> None:
         if origins is None or vectors is None:
@@ -333,11 +372,14 @@ class _ArrowSet:
         tips = self.origins + self.scale * self.vectors
         ok = self._valid() & _inside(tips, self.box)
         vb = plot.getViewBox()
+        self.drawn = False
         for i, (shaft, head) in enumerate(zip(self.shafts, self.heads, strict=True)):
             if not (self.visible and ok[i]):
-                shaft.setData([], [])
-                head.hide()
+                if head.isVisible():
+                    shaft.setData([], [])
+                    head.hide()
                 continue
+            self.drawn = True
             self._set_color(i, style.darker(style.run_color(colors, i), 120))
             o, tip = self.origins[i], tips[i]
             shaft.setData([o[0], tip[0]], [o[1], tip[1]])
@@ -355,7 +397,7 @@ class _ArrowSet:
 
     def _ensure_items(self, plot: pg.PlotItem, n: int) -> None:
         while len(self.shafts) < n:
-            shaft = pg.PlotCurveItem(antialias=True, shadowPen=style.halo_pen(5.0))
+            shaft = pg.PlotCurveItem(antialias=True)
             head = pg.ArrowItem(headLen=13, tipAngle=36, pxMode=True)
             shaft.setZValue(31)  # above the current-point markers they start from
             head.setZValue(32)
@@ -371,14 +413,16 @@ class _ArrowSet:
 
     def legend(self) -> str:
         """The legend entry of this kind, saying how its lengths are drawn."""
-        text = self.kind if self.scale == 1.0 else f"{self.kind} ×{self.scale:g}"
+        label = self.style.label
+        text = label if self.scale == 1.0 else f"{label} ×{self.scale:g}"
         return style.legend_entry(self.style.glyph, style.FOREGROUND, text)
 
     def tooltip(self) -> str:
         """One line saying how this kind's lengths relate to data units."""
+        head = f"{self.style.label}: {self.style.meaning}"
         if self.scale == 1.0:
-            return f"{self.kind}: true length in data units"
-        return f"{self.kind}: drawn at {self.scale:g}× its length in data units, to stay visible"
+            return f"{head}; true length in data units"
+        return f"{head}; drawn at {self.scale:g}× its length in data units, to stay visible"
 
 
 def _screen_angle(vb: pg.ViewBox, origin: np.ndarray, tip: np.ndarray) -> float:
@@ -422,6 +466,7 @@ class LandscapePanel(QtWidgets.QWidget):
         self._tracks: list[_RunTrack] = []
         self._paths: list[np.ndarray] = []
         self._arrows = {kind: _ArrowSet(kind) for kind in ARROW_KINDS}
+        self._arrow_legend: list[tuple[bool, float]] = []  # (shown, scale) the legend says
         self._view.scene().sigMouseClicked.connect(self._on_click)
         vb = self._plot.getViewBox()
         # paths are simplified and arrows scaled for the current zoom: redo both when it changes
@@ -438,13 +483,14 @@ class LandscapePanel(QtWidgets.QWidget):
         self._image = pg.ImageItem(axisOrder="row-major")
         self._image.setZValue(-100)
         self._plot.addItem(self._image)
-        iso_pen = pg.mkPen("#33415566", width=1)
-        self._isolines = [
-            pg.IsocurveItem(level=0.0, pen=iso_pen, axisOrder="row-major")
-            for _ in range(N_ISOLINES)
-        ]
-        for iso in self._isolines:
-            iso.setParentItem(self._image)
+        # all isolines in one curve, computed once per landscape (by the caller's worker when
+        # it passes them), never per frame
+        self._isolines = pg.PlotCurveItem(
+            pen=pg.mkPen("#33415566", width=1), connect="finite", antialias=True
+        )
+        self._isolines.setZValue(-90)
+        self._plot.addItem(self._isolines)
+        self.isoline_levels = np.empty(0)
         self._colorbar = pg.ColorBarItem(
             colorMap=style.landscape_colormap(), interactive=False, width=12,
             colorMapMenu=False, pen=style.FOREGROUND,
@@ -480,6 +526,7 @@ class LandscapePanel(QtWidgets.QWidget):
         minima: Sequence[tuple[float, float]],
         view: tuple[float, float, float, float],
         title: str = "",
+        isolines: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         """Show the loss ``z[j, i] = f(x[i], y[j])`` sampled on a uniform grid.
 
@@ -488,7 +535,9 @@ class LandscapePanel(QtWidgets.QWidget):
         :func:`display_field`) and the colour bar is labelled in powers of ten of f − f_min;
         otherwise they follow f. ``minima`` are marked with stars; ``view`` (xmin, xmax, ymin,
         ymax) becomes the window :meth:`reset_view` returns to, and is shown. ``title`` heads
-        the legend row (e.g. the problem's name).
+        the legend row (e.g. the problem's name). ``isolines`` is ``(levels, polylines)`` as
+        :func:`isoline_levels` and :func:`isoline_polylines` give them for this grid, computed
+        off the GUI thread; without it the panel computes them itself.
         """
         x = np.asarray(x, dtype=float).ravel()
         y = np.asarray(y, dtype=float).ravel()
@@ -500,9 +549,12 @@ class LandscapePanel(QtWidgets.QWidget):
         self._image.setImage(field, autoLevels=False, levels=(lo, hi))
         self._image.setRect(_pixel_rect(x, y))
         self._colorbar.setLevels((lo, hi))
-        contour = field if min(field.shape) > 1 else None  # no isolines on a single row
-        for iso, level in zip(self._isolines, isoline_levels(field, log_scale), strict=True):
-            iso.setData(contour, level)
+        if isolines is None:
+            levels = isoline_levels(field, log_scale)
+            isolines = (levels, isoline_polylines(x, y, field, levels))
+        self.isoline_levels = np.asarray(isolines[0], dtype=float)
+        lines = np.asarray(isolines[1], dtype=float).reshape(-1, 2)
+        self._isolines.setData(x=lines[:, 0], y=lines[:, 1])
         self._set_colorbar_ticks(lo, hi, log_scale)
         m = np.asarray(minima, dtype=float).reshape(-1, 2)
         self._minima.setData(m[:, 0], m[:, 1])
@@ -555,12 +607,12 @@ class LandscapePanel(QtWidgets.QWidget):
         (e.g. "gradient ×0.02"), as does the plot's tooltip.
         """
         self._arrow_set(kind).set_data(origins, vectors)
-        self._redraw_arrows()
+        self._redraw_arrows(kinds=(kind,))
 
     def set_arrow_visible(self, kind: str, visible: bool) -> None:
         """Show or hide the arrows of ``kind`` (and their legend entry)."""
         self._arrow_set(kind).visible = bool(visible)
-        self._redraw_arrows()
+        self._redraw_arrows(kinds=(kind,))
 
     def reset_view(self) -> None:
         """Show the problem's view window (as given to :meth:`set_landscape`)."""
@@ -570,8 +622,8 @@ class LandscapePanel(QtWidgets.QWidget):
     def clear(self) -> None:
         """Remove everything drawn: landscape, minima, runs and arrows."""
         self._image.clear()
-        for iso in self._isolines:
-            iso.setData(None)
+        self._isolines.setData([], [])
+        self.isoline_levels = np.empty(0)
         self._minima.setData([], [])
         for arrows in self._arrows.values():
             arrows.set_data(None, None)
@@ -599,16 +651,24 @@ class LandscapePanel(QtWidgets.QWidget):
         if before != [t.diverged for t in self._tracks]:
             self._refresh_legend()
 
-    def _redraw_arrows(self, *_: object) -> None:
+    def _redraw_arrows(self, *_: object, kinds: Sequence[str] | None = None) -> None:
+        """Redraw the arrows of ``kinds`` (all after a zoom or new runs)."""
         (x0, x1), (y0, y1) = self._plot.getViewBox().viewRange()
         diagonal = math.hypot(x1 - x0, y1 - y0)
-        for arrows in self._arrows.values():
+        for kind in self._arrows if kinds is None else kinds:
+            arrows = self._arrows[kind]
+            settled = len(arrows.shafts) == len(arrows.origins)
+            if not arrows.visible and not arrows.drawn and settled:
+                continue  # hidden, nothing on screen, items to match: nothing to do
             arrows.update_scale(diagonal)
             arrows.redraw(self._plot, self._colors)
-        self._refresh_legend()
-        shown = [a for a in self._arrows.values() if a.shown()]
-        tip = "Arrows start at each run's current point.\n" + "\n".join(a.tooltip() for a in shown)
-        self._view.setToolTip(tip if shown else "")
+        state = [(a.shown(), a.scale) for a in self._arrows.values()]
+        if kinds is None or state != self._arrow_legend:  # the legend and tooltip changed
+            self._arrow_legend = state
+            self._refresh_legend()
+            shown = [a for a in self._arrows.values() if a.shown()]
+            self._view.setToolTip("\n".join(a.tooltip() for a in shown) if shown else "")
+
 
     def _refresh_legend(self) -> None:
         entries = [

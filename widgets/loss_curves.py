@@ -66,7 +66,8 @@ class LossCurvesPanel(QtWidgets.QWidget):
         self._view.addItem(self._legend, row=0, col=0)
         self._plot = self._view.addPlot(row=1, col=0, axisItems=style.plot_axes())
         style.style_plot(self._plot)
-        self._plot.enableAutoRange()
+        # follow the data with slack instead of autoranging (and re-laying out) every frame
+        self._range = style.FollowedRange(self._plot)
         style.set_axis_label(self._plot, "bottom", "step")
         self._plot.getViewBox().sigRangeChanged.connect(self._refresh_density)
 
@@ -88,6 +89,7 @@ class LossCurvesPanel(QtWidgets.QWidget):
         same = list(labels) == self._labels
         if not same:
             self._data = ([], [], None)
+            self._range.reset()
         self._labels = list(labels)
         run_colors = [style.run_color(colors, i) for i in range(len(self._labels))]
         style.sync_run_curves(self._plot, self._curves, run_colors, keep_data=same)
@@ -125,6 +127,7 @@ class LossCurvesPanel(QtWidgets.QWidget):
                 diverged = diverged or too_big
             x, y = style.decimate(x, y, budget, method="peak")
             curve.set_data(x, y, diverged=diverged)
+        self._range.fit(style.curves_bounds(self._curves, log_y=log))
         self._update_y_label()
         self._refresh_legend()
 
@@ -185,6 +188,7 @@ class LossCurvesPanel(QtWidgets.QWidget):
 
     def _on_log_toggled(self, on: bool) -> None:
         self._plot.setLogMode(y=on)
+        self._range.reset()
         self.set_curves(*self._data[:2], f_min=self._data[2])
         self.log_y_changed.emit(on)
 

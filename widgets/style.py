@@ -536,6 +536,100 @@ class RunCurve:
         plot.removeItem(self.marker)
 
 
+#: A followed axis range gets this much room beyond the data, as a share of the data's span...
+RANGE_SLACK = 0.15
+#: ...and is refitted when the data leave it or fill less than this share of it.
+RANGE_MIN_FILL = 0.35
+
+
+def _span_of(lo: float, hi: float) -> float:
+    return hi - lo if hi > lo else max(abs(lo) * 0.1, 1e-12)
+
+
+def follow_range(
+    current: tuple[float, float] | None, lo: float, hi: float, *, pad_low: bool = True
+) -> tuple[float, float] | None:
+    """A new axis range for data spanning ``[lo, hi]`` (view coordinates), or None to keep
+    ``current``.
+
+    Autoranging every frame re-lays out the axes and paints each panel twice; a followed range
+    changes only when the data leave it (it then grows by :data:`RANGE_SLACK` of the data's span
+    beyond them) or shrink to less than :data:`RANGE_MIN_FILL` of it. ``pad_low=False`` starts
+    the range exactly at ``lo`` (a step axis starting at 0).
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return None
+    if current is not None:
+        c0, c1 = current
+        inside = c0 <= lo and hi <= c1
+        if inside and (hi - lo) >= RANGE_MIN_FILL * (c1 - c0):
+            return None
+    pad = RANGE_SLACK * _span_of(lo, hi)
+    return (lo - pad if pad_low else lo), hi + pad
+
+
+class FollowedRange:
+    """Keeps a plot's view range around its data without pyqtgraph's per-frame autorange.
+
+    The panel hands over its data bounds after each update (:meth:`fit`); the range moves only
+    as :func:`follow_range` says. A user's pan or zoom stops the following until :meth:`reset`.
+    """
+
+    def __init__(self, plot: pg.PlotItem, *, pad_x_low: bool = False) -> None:
+        self._plot = plot
+        self._pad_x_low = pad_x_low
+        self._ranges: list[tuple[float, float] | None] = [None, None]
+        self.following = True
+        plot.disableAutoRange()
+        plot.getViewBox().sigRangeChangedManually.connect(self._on_manual)
+
+    def reset(self) -> None:
+        """Follow the data again, refitting on the next :meth:`fit`."""
+        self._ranges = [None, None]
+        self.following = True
+
+    def fit(self, bounds: tuple[float, float, float, float] | None) -> None:
+        """Follow data spanning ``(x0, x1, y0, y1)`` in view coordinates (log10 on a log axis)."""
+        if bounds is None or not self.following:
+            return
+        x0, x1, y0, y1 = bounds
+        new_x = follow_range(self._ranges[0], x0, x1, pad_low=self._pad_x_low)
+        new_y = follow_range(self._ranges[1], y0, y1)
+        if new_x is None and new_y is None:
+            return
+        self._ranges = [new_x or self._ranges[0], new_y or self._ranges[1]]
+        kw = {}
+        if new_x is not None:
+            kw["xRange"] = new_x
+        if new_y is not None:
+            kw["yRange"] = new_y
+        self._plot.getViewBox().setRange(padding=0, **kw)
+
+    def _on_manual(self, *_: object) -> None:
+        self.following = False
+
+
+def curves_bounds(
+    curves: Sequence[RunCurve], *, log_y: bool
+) -> tuple[float, float, float, float] | None:
+    """Bounds ``(x0, x1, y0, y1)`` of the curves' data in view coordinates (None if empty)."""
+    xs, ys = [], []
+    for c in curves:
+        x, y = c.curve.getOriginalDataset()
+        if x is None or not len(x):
+            continue
+        y = np.asarray(y, dtype=float)
+        if log_y:
+            y = np.log10(y[y > 0])
+            if not y.size:
+                continue
+        xs += [float(np.min(x)), float(np.max(x))]
+        ys += [float(np.min(y)), float(np.max(y))]
+    if not xs:
+        return None
+    return min(xs), max(xs), min(ys), max(ys)
+
+
 #: A curve whose drawn length exceeds this many plot widths is drawn thin (see RunCurve).
 DENSE_LENGTH = 6.0
 

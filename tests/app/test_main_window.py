@@ -257,3 +257,28 @@ def test_the_batch_lab_opens_once_and_closes_with_the_window(make_window, qtbot)
     thread = labs[0].thread_
     window.close()
     assert thread.wait(1000), "the lab's worker thread outlived the main window"
+
+
+def test_a_panel_behind_a_tab_is_not_redrawn_until_it_comes_to_the_front(make_window, qtbot):
+    window = make_window(FINITE_SUM)
+    window.controls.playback.play_button.click()
+    qtbot.waitUntil(lambda: finished(window), timeout=10_000)
+    window.adaptive.hide()  # as behind the gradient-noise tab it shares a dock group with
+    assert not window.adaptive.isVisible()
+    feed, before = window.feed, dict(window.feed.frames)
+    feed.set_progress(current(window))
+    feed.draw_all()
+    assert feed.frames["landscape"] > before["landscape"]
+    assert feed.frames["loss"] > before["loss"]
+    assert feed.frames["adaptive"] == before.get("adaptive", 0)
+    window.adaptive.show()
+    qtbot.waitUntil(window.adaptive.isVisible)
+    feed.draw_all()
+    assert feed.frames["adaptive"] == before.get("adaptive", 0) + 1
+
+
+def test_the_landscape_gets_its_isolines_ready_made_from_the_worker(make_window):
+    window = make_window(FINITE_SUM)
+    assert len(window.landscape.isoline_levels) > 0
+    x, _ = window.landscape._isolines.getData()
+    assert x is not None and np.isfinite(x).sum() > 100

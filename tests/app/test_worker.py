@@ -7,8 +7,10 @@ refusals naming the field), the arrows drawn at the current points, and the traj
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import threading
+from types import MappingProxyType
 
 import numpy as np
 import pytest
@@ -225,13 +227,44 @@ def test_arrows_follow_the_gradient_the_momentum_and_the_look_ahead():
     np.testing.assert_array_equal(vectors, -snap.current_grad)
     _, velocity = arrows["velocity"]
     assert np.isnan(velocity[0]).all()  # plain SGD has no velocity
-    np.testing.assert_allclose(velocity[1], -0.001 * snap.state["momentum_buffer"][-1, 1])
+    np.testing.assert_allclose(velocity[1], -0.001 * snap.current_state["momentum_buffer"][1])
     start, look = arrows["look-ahead"]
     assert np.isnan(start[:2]).all()
     np.testing.assert_allclose(start[2] + look[2], snap.current_position[2])  # ends at w
     _, clipped = arrows["clipped gradient"]
     assert np.isnan(clipped[:2]).all()
     assert np.linalg.norm(clipped[2]) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_arrows_use_the_state_now_not_the_last_recorded_row():
+    config = {"problem": "rosenbrock", "runs": [
+        {"optimizer": "SGD", "lr": 0.001, "momentum": 0.9, "nesterov": True}]}
+    snap = stepped(config, 3)
+    now = np.array([[2.0, -4.0]])
+    # a long run's records thin out: the last recorded row lags the current point
+    lagging = dataclasses.replace(snap, current_state=MappingProxyType({"momentum_buffer": now}))
+    arrows = compute_arrows(lagging, [None], [None])
+    np.testing.assert_allclose(arrows["velocity"][1], -0.001 * now)
+    start, look = arrows["look-ahead"]
+    np.testing.assert_allclose(start, snap.current_position + 0.9 * 0.001 * now)
+    np.testing.assert_allclose(start + look, snap.current_position)  # ends at the current point
+
+
+def test_the_landscape_grid_brings_its_isolines_from_the_worker_thread():
+    from app.landscape_grid import landscape_grid
+    from optim_core.problems import make_problem
+    from widgets.landscape import N_ISOLINES, display_field, isoline_levels
+
+    problem = make_problem("rosenbrock")
+    grid = landscape_grid(problem, points=61)
+    levels, lines = grid.isolines
+    field = display_field(grid.z, grid.log_scale)
+    np.testing.assert_allclose(levels, isoline_levels(field, grid.log_scale))
+    assert len(levels) == N_ISOLINES
+    drawn = lines[np.isfinite(lines).all(axis=1)]
+    assert len(drawn) > 100 and np.isnan(lines).any()  # several lines, NaN between them
+    assert grid.x[0] - 1e-9 <= drawn[:, 0].min() and drawn[:, 0].max() <= grid.x[-1] + 1e-9
+    assert grid.y[0] - 1e-9 <= drawn[:, 1].min() and drawn[:, 1].max() <= grid.y[-1] + 1e-9
 
 
 def test_the_trajectories_csv_has_the_cli_columns_and_every_recorded_step():

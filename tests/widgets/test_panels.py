@@ -328,14 +328,40 @@ def test_landscape_linear_scale_shows_the_loss_and_tames_overflow(show):
     assert len(panel._minima.data) == 0
 
 
-def test_landscape_isolines_are_children_at_increasing_levels(show):
+def test_landscape_isolines_are_one_curve_at_increasing_levels(show):
     panel = landscape_panel(show)
-    levels = [iso.level for iso in panel._isolines]
+    levels = panel.isoline_levels
     assert len(levels) == landscape_module.N_ISOLINES
     assert np.all(np.diff(levels) > 0)
     image = panel._image.image
     assert levels[0] > np.percentile(image, 1.0) and levels[-1] < image.max()
-    assert all(iso.parentItem() is panel._image for iso in panel._isolines)
+    x, y = curve_xy(panel._isolines)
+    finite = np.isfinite(x)
+    assert finite.sum() > 100 and (~finite).any()  # many lines, NaN between them
+    assert x[finite].min() >= -2.0 and x[finite].max() <= 2.0
+    assert y[finite].min() >= -1.0 and y[finite].max() <= 3.0
+
+
+def test_landscape_draws_isolines_it_is_given_without_tracing_its_own(show, monkeypatch):
+    panel = landscape_panel(show)
+    monkeypatch.setattr(landscape_module, "isoline_polylines",
+                        lambda *_: pytest.fail("traced on the GUI thread"))
+    x, y, z = grid()
+    lines = np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, np.nan], [0.0, 1.0], [1.0, 2.0]])
+    panel.set_landscape(x, y, z, log_scale=True, minima=[], view=(-2.0, 2.0, -1.0, 3.0),
+                        isolines=(np.array([1.0, 2.0]), lines))
+    np.testing.assert_array_equal(np.column_stack(curve_xy(panel._isolines)), lines)
+    np.testing.assert_array_equal(panel.isoline_levels, [1.0, 2.0])
+
+
+def test_the_gradient_arrow_is_named_for_the_descent_direction(show):
+    panel = landscape_panel(show)
+    panel.set_arrows("gradient", np.zeros((3, 2)), np.ones((3, 2)))
+    panel.set_arrows("look-ahead", np.zeros((3, 2)), np.full((3, 2), 0.5))
+    assert "−gradient" in panel._legend.plain_text()
+    tip = panel._view.toolTip()
+    gradient, look_ahead = tip.splitlines()
+    assert "descent direction" in gradient and "ends there" in look_ahead
 
 
 def test_landscape_marks_minima_and_refuses_a_transposed_grid(show):
@@ -551,6 +577,22 @@ def test_loss_runs_keep_their_curves_until_the_runs_change(show):
     assert len(panel._curves) == 2 and first[2].curve not in panel._plot.items
     assert curve_xy(panel._curves[0].curve)[1].size == 0
     assert "AdamW" in panel._legend.plain_text() and "diverging" not in panel._legend.plain_text()
+
+
+def test_curve_ranges_grow_only_when_the_data_leave_them(show):
+    panel = loss_panel(show)
+    vb = panel._plot.getViewBox()
+    panel.set_curves([np.arange(100.0)] * 3, [np.linspace(10.0, 1.0, 100)] * 3)
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert x0 == 0 and x1 > 99 and y0 < 1.0 and y1 > 10.0
+    for n in range(101, int(x1) + 1):  # more steps, still inside: the range stays put
+        panel.set_curves([np.arange(float(n))] * 3, [np.linspace(10.0, 1.0, n)] * 3)
+        assert vb.viewRange() == [[x0, x1], [y0, y1]]
+    panel.set_curves([np.arange(x1 + 10)] * 3, [np.linspace(10.0, 1.0, int(x1) + 10)] * 3)
+    (_, grown), _ = vb.viewRange()
+    assert grown > x1 + 9  # left the range: it grows, with room to spare
+    panel.set_curves([np.arange(10.0)] * 3, [np.linspace(10.0, 1.0, 10)] * 3)
+    assert vb.viewRange()[0][1] < 20  # the data shrank to a corner: it refits
 
 
 def test_loss_values_too_large_to_draw_linearly_count_as_diverged(show):
