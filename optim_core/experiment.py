@@ -114,7 +114,7 @@ def parse_experiment(config: Any) -> Experiment:
     starts = _parse_starts(config, problem)
     steps = STEPS.validate(config.get("steps", STEPS.default))
     batch_size = BATCH.validate(config.get("batch_size"))
-    _check_batch_size(batch_size, problem, "batch_size")
+    check_batch_size(batch_size, problem, "batch_size")
     seed = SEED.validate(config.get("seed", SEED.default))
     device = parse_device(config.get("device", "cpu"))
     dtype = config.get("dtype", "float64")
@@ -152,7 +152,7 @@ def parse_run(run: Any, where: str, problem: Problem | None = None) -> RunSpec:
     options = {name: spec.validate(run.get(name), f"{where}.{name}")
                for name, spec in RUN_OPTIONS.items()}
     if problem is not None:
-        _check_batch_size(options["batch_size"], problem, f"{where}.batch_size")
+        check_batch_size(options["batch_size"], problem, f"{where}.batch_size")
     label = run.get("label") or default_label(rule.name, hyper)
     if not isinstance(label, str):
         raise ConfigError(f"{where}.label", label, "a string")
@@ -235,7 +235,8 @@ def _point(value: Any, where: str) -> tuple[float, float]:
     return (float(value[0]), float(value[1]))
 
 
-def _check_batch_size(batch_size: int | None, problem: Problem, where: str) -> None:
+def check_batch_size(batch_size: int | None, problem: Problem, where: str) -> None:
+    """Refuse a batch larger than a finite-sum problem's number of samples."""
     n = getattr(problem, "n_samples", None)
     if batch_size is not None and n is not None and batch_size > n:
         raise ConfigError(where, batch_size, f"at most the problem's n_samples ({n})")

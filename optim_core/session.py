@@ -27,7 +27,14 @@ import torch
 from optim_core.clipping import clip_gradients
 from optim_core.errors import ConfigError
 from optim_core.evaluate import Evaluation, evaluate
-from optim_core.experiment import DTYPES, RUN_OPTIONS, Experiment, RunSpec
+from optim_core.experiment import (
+    BATCH,
+    DTYPES,
+    RUN_OPTIONS,
+    Experiment,
+    RunSpec,
+    check_batch_size,
+)
 from optim_core.history import History
 from optim_core.minibatch import MinibatchSampler, batch_weights
 from optim_core.optimizers import TorchOptimizer, get_rule
@@ -217,7 +224,8 @@ class Session:
         spec = self.runs[run]
         if name in RUN_OPTIONS:
             value = RUN_OPTIONS[name].validate(value, f"{where}.{name}")
-            self._check_batch(value, f"{where}.{name}")
+            if name == "batch_size":
+                check_batch_size(value, self.problem, f"{where}.{name}")
             self.runs[run] = spec.with_hyperparameter(name, value)
             self._clip_norm = self._option_tensor("clip_norm")
             self._clip_value = self._option_tensor("clip_value")
@@ -244,23 +252,15 @@ class Session:
 
     def set_batch_size(self, batch_size: int | None) -> None:
         """Change the session's batch size (runs without one of their own follow it)."""
-        if batch_size is not None:
-            from optim_core.experiment import BATCH  # local: keeps the import list short
-
-            batch_size = BATCH.validate(batch_size, "batch_size")
-        self._check_batch(batch_size, "batch_size")
+        batch_size = BATCH.validate(batch_size, "batch_size")
+        check_batch_size(batch_size, self.problem, "batch_size")
         self.batch_size = batch_size
         self._batch_sizes = self._batch_size_tensor()
         self._current = self._evaluate(draw=False)
 
     def set_label(self, run: int, label: str) -> None:
         """Rename a run (display only)."""
-        self.runs[run] = RunSpec(**{**self.runs[run].__dict__, "label": label})
-
-    def _check_batch(self, batch_size: int | None, where: str) -> None:
-        n = getattr(self.problem, "n_samples", None)
-        if batch_size is not None and n is not None and batch_size > n:
-            raise ConfigError(where, batch_size, f"at most the problem's n_samples ({n})")
+        self.runs[run] = dataclasses.replace(self.runs[run], label=label)
 
     def _option_tensor(self, name: str) -> torch.Tensor | None:
         values = [getattr(run, name) for run in self.runs]
