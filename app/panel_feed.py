@@ -72,6 +72,7 @@ class PanelFeed(QObject):
         super().__init__(parent)
         self.landscape, self.loss, self.noise, self.adaptive = landscape, loss, noise, adaptive
         self.frames = Counter()  # redraws per panel (benchmarks and tests read it)
+        self.skipped = Counter()  # of those, the ones with nothing new to draw
         #: how many points each panel was last given ("landscape", "loss", "adaptive", "noise",
         #: "grid"): what a self-test checks
         self.points: dict[str, int] = {}
@@ -83,6 +84,7 @@ class PanelFeed(QObject):
         self._arrows_visible: dict[str, bool] = {}
         self._arrows_empty: dict[str, bool] = {}
         self._drawn_at: dict[str, float] = {}
+        self._landscape_shows: tuple | None = None  # what the landscape was last drawn from
         self.loss.x_axis_changed.connect(lambda _text: self._mark("loss"))
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -143,10 +145,11 @@ class PanelFeed(QObject):
         self.set_roster(Roster())
 
     # ------------------------------------------------------------------ drawing
-    def draw_frame(self) -> bool:
+    def draw_frame(self, *, now: bool = False) -> bool:
         """Draw the latest progress into one visible panel that has not shown it: a curve panel
         whose last redraw is 1/OTHER_HZ s old (the one that waited longest), else the landscape.
-        Returns whether one was drawn."""
+        A curve panel not due yet waits even when the landscape is drawn (the engine thread gets
+        that time), unless ``now``. Returns whether one was drawn."""
         progress = self.progress
         stale = [name for name in PANELS if name in self._stale and self._panel(name).isVisible()]
         if progress is None or not stale:
@@ -156,9 +159,14 @@ class PanelFeed(QObject):
         if others:
             waited = min(others, key=lambda n: self._drawn_at.get(n, 0.0))
             due = time.perf_counter() - self._drawn_at.get(waited, 0.0) >= 1 / OTHER_HZ
-            if due or "landscape" not in stale:
+            if due:
                 name = waited
-        getattr(self, f"_draw_{name}")(progress)
+            elif "landscape" not in stale:
+                if not now:
+                    return False  # the curve panels keep to OTHER_HZ: the engine gets the rest
+                name = waited
+        if getattr(self, f"_draw_{name}")(progress) is False:
+            self.skipped[name] += 1  # it shows this already
         self._stale.discard(name)
         self._drawn_at[name] = time.perf_counter()
         self.frames[name] += 1
@@ -167,7 +175,7 @@ class PanelFeed(QObject):
 
     def draw_all(self) -> None:
         """Draw every visible panel that has not shown the latest progress, now."""
-        while self.draw_frame():
+        while self.draw_frame(now=True):
             pass
 
     def _panel(self, name: str) -> QWidget:
@@ -195,14 +203,22 @@ class PanelFeed(QObject):
     def _runs(self, progress: Progress) -> range:
         return range(min(progress.snapshot.n_runs, len(self.roster.labels)))
 
-    def _draw_landscape(self, progress: Progress) -> None:
+    def _draw_landscape(self, progress: Progress) -> bool:
+        """Draw the trajectories and visible arrows; False (nothing done) when they would be
+        the ones on screen already: the same runs at the same points, the same arrow kinds."""
         snap = progress.snapshot
+        shows = (self.roster, tuple(sorted(k for k, v in self._arrows_visible.items() if v)),
+                 snap.step, len(snap.steps), np.asarray(snap.current_position).tobytes(),
+                 tuple(snap.status))
+        if shows == self._landscape_shows:
+            return False
+        self._landscape_shows = shows
         rows = _thinned(len(snap.steps))
         paths = [_path(snap, r, rows) for r in self._runs(progress)]
         self.landscape.set_trajectories(paths)
         self.points["landscape"] = sum(len(p) for p in paths)
         if not any(self._arrows_visible.values()):
-            return
+            return True
         n = len(self._runs(progress))
         arrows = compute_arrows(snap, _fit(self.roster.clip_norms, n),
                                 _fit(self.roster.clip_values, n))
@@ -215,6 +231,7 @@ class PanelFeed(QObject):
                 continue  # still none to draw (no momentum run, say): skip the redraw
             self._arrows_empty[kind] = empty
             self.landscape.set_arrows(kind, origins[:n], vectors[:n])
+        return True
 
     def _draw_loss(self, progress: Progress) -> None:
         snap = progress.snapshot

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from widgets import style
 
@@ -245,7 +245,10 @@ def scribble_length(p: np.ndarray, screen: _Screen) -> float:
 
 
 class _RunTrack:
-    """One run's trajectory, start marker and current-point marker.
+    """One run's trajectory, and where its start and current-point markers go.
+
+    The markers themselves are drawn by the panel, all runs' in one scatter item each (see
+    :class:`_Markers`): one item paints and bounds far faster than one per run.
 
     Paths are drawn bold, without a casing: the landscape's colour map is light enough for the
     run colours, and a white casing under every path cost a third of the panel's paint. A path
@@ -259,22 +262,18 @@ class _RunTrack:
         self.history = pg.PlotCurveItem(connect="finite", antialias=True)
         # separate segments: far cheaper than one wide path with joins for a jagged polyline
         self.path = pg.PlotCurveItem(connect="finite", antialias=True, segmentedLineMode="on")
-        self.start = pg.ScatterPlotItem(symbol="o", size=8, pxMode=True)
-        self.head = pg.ScatterPlotItem(pxMode=True)
-        for z, item in ((19, self.history), (20, self.path), (21, self.start), (30, self.head)):
+        for z, item in ((19, self.history), (20, self.path)):
             item.setZValue(z)
             plot.addItem(item)
         self.color = ""
         self.diverged = False
-        self._head_style: bool | None = None
+        self.start: tuple[float, float] | None = None  # where its start marker goes
+        self.head: tuple[float, float] | None = None  # where its current-point marker goes
 
     def set_color(self, color: str) -> None:
         self.color = color
         self.history.setPen(style.pen(color, 1.0))
         self.path.setPen(style.pen(color, 2.5))
-        self.start.setPen(style.pen(color, 2.0))
-        self.start.setBrush(style.brush(style.BACKGROUND))
-        self._head_style = None
 
     def set_path(
         self, path: np.ndarray, box: tuple[float, float, float, float], screen: _Screen
@@ -288,16 +287,15 @@ class _RunTrack:
         if scribble_length(p, screen) > SCRIBBLE_LENGTH:
             split = max(p.shape[0] - BOLD_POINTS, 0)
         old = p[: split + 1] if split else p[:0]
-        self.history.setData(x=old[:, 0], y=old[:, 1])
-        self.path.setData(x=p[split:, 0], y=p[split:, 1])
+        # rows are finite or NaN gaps (cleaned above): no need for pyqtgraph's finite check
+        self.history.setData(x=old[:, 0], y=old[:, 1], skipFiniteCheck=True)
+        self.path.setData(x=p[split:, 0], y=p[split:, 1], skipFiniteCheck=True)
         if not p.shape[0] or not np.isfinite(p[-1]).all():
-            self.start.setData([], [])
-            self.head.setData([], [])
+            self.start = self.head = None
             return
-        first = p[np.isfinite(p).all(axis=1)][0]
-        self.start.setData([first[0]], [first[1]])
-        self._style_head(self.diverged)
-        self.head.setData([p[-1, 0]], [p[-1, 1]])
+        first = p[0] if np.isfinite(p[0]).all() else p[np.isfinite(p).all(axis=1)][0]
+        self.start = (float(first[0]), float(first[1]))
+        self.head = (float(p[-1, 0]), float(p[-1, 1]))
 
     def drawn(self) -> tuple[np.ndarray, np.ndarray]:
         """The whole drawn path (thin history, then the bold part), as ``(x, y)``."""
@@ -307,24 +305,159 @@ class _RunTrack:
             return (np.empty(0), np.empty(0)) if bx is None else (np.asarray(bx), np.asarray(by))
         return np.concatenate([hx[:-1], bx]), np.concatenate([hy[:-1], by])
 
-    def _style_head(self, diverged: bool) -> None:
-        if diverged == self._head_style:
-            return
-        self._head_style = diverged
-        self.head.setSymbol("x" if diverged else "o")
-        self.head.setSize(16 if diverged else 13)
-        self.head.setPen(style.pen(self.color, 2.5) if diverged else style.pen("#ffffff", 2.0))
-        self.head.setBrush(style.brush(self.color))
-
     def remove(self, plot: pg.PlotItem) -> None:
-        for item in (self.history, self.path, self.start, self.head):
+        for item in (self.history, self.path):
             plot.removeItem(item)
 
 
-class _ArrowSet:
-    """All arrows of one kind: one shaft (a line item) and one head (``ArrowItem``) per run."""
+class _Markers:
+    """The runs' start markers (hollow dots) and current-point markers (filled dots, a cross
+    once diverged), all runs in one ``ScatterPlotItem`` each; each point's ``data`` is its run."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self.starts = pg.ScatterPlotItem(symbol="o", size=8, pxMode=True)
+        self.heads = pg.ScatterPlotItem(pxMode=True)
+        self.starts.setZValue(21)
+        self.heads.setZValue(30)
+        plot.addItem(self.starts)
+        plot.addItem(self.heads)
+        self._drawn: tuple | None = None  # what they show now: skip identical redraws
+        self._styles: dict[tuple[str, bool], tuple] = {}  # (colour, diverged) → point style
+
+    def _style(self, color: str, diverged: bool) -> tuple:
+        key = (color, diverged)
+        if key not in self._styles:
+            self._styles[key] = (
+                ("x", 16, style.pen(color, 2.5), style.brush(color)) if diverged
+                else ("o", 13, style.pen("#ffffff", 2.0), style.brush(color)),
+                (style.pen(color, 2.0), style.brush(style.BACKGROUND)),
+            )
+        return self._styles[key]
+
+    def draw(self, tracks: Sequence[_RunTrack]) -> None:
+        state = tuple((t.start, t.head, t.color, t.diverged) for t in tracks)
+        if state == self._drawn:
+            return
+        self._drawn = state
+        runs = [i for i, t in enumerate(tracks) if t.head is not None]
+        looks = [self._style(tracks[i].color, tracks[i].diverged) for i in runs]
+        starts = np.array([tracks[i].start for i in runs], dtype=float).reshape(-1, 2)
+        heads = np.array([tracks[i].head for i in runs], dtype=float).reshape(-1, 2)
+        self.starts.setData(
+            x=starts[:, 0], y=starts[:, 1], data=runs,
+            pen=[s[1][0] for s in looks], brush=[s[1][1] for s in looks],
+        )
+        self.heads.setData(
+            x=heads[:, 0], y=heads[:, 1], data=runs,
+            symbol=[s[0][0] for s in looks], size=[s[0][1] for s in looks],
+            pen=[s[0][2] for s in looks], brush=[s[0][3] for s in looks],
+        )
+
+
+#: Arrow heads, in pixels: length along the arrow and half-width (pyqtgraph's ``ArrowItem``
+#: with ``headLen=13, tipAngle=36``).
+HEAD_LEN = 13.0
+HEAD_HALF_WIDTH = HEAD_LEN * math.tan(math.radians(36 / 2))
+
+
+class _ArrowLayer(pg.GraphicsObject):
+    """Every arrow of one kind in one item: a shaft in its run's colour and line style, and a
+    head of a fixed size in pixels at its tip.
+
+    One item instead of a line and an ``ArrowItem`` per run: pyqtgraph bounds and paints
+    items one by one, and 2 × 8 per kind cost more than the arrows' strokes.
+    """
+
+    def __init__(self, line: QtCore.Qt.PenStyle, filled: bool) -> None:
+        super().__init__()
+        self._line, self._filled = line, filled
+        self.runs = np.empty(0, dtype=int)  # run of each drawn arrow
+        self.origins = np.empty((0, 2))
+        self.tips = np.empty((0, 2))
+        self._looks: list[tuple[QtGui.QPen, QtGui.QPen, QtGui.QBrush]] = []
+        self._rect = QtCore.QRectF()
+        self._styles: dict[str, tuple[QtGui.QPen, QtGui.QPen, QtGui.QBrush]] = {}
+
+    def set_arrows(self, runs: np.ndarray, origins: np.ndarray, tips: np.ndarray,
+                   colors: Sequence[str], pixel: tuple[float, float]) -> None:
+        """Draw arrow ``origins[k] → tips[k]`` of run ``runs[k]`` in ``colors[k]``; ``pixel`` is
+        the data size of a pixel (x, y), for the heads' room in the bounding rectangle."""
+        self.prepareGeometryChange()
+        self.runs, self.origins, self.tips = runs, origins, tips
+        self._looks = [self._look(c) for c in colors]
+        if len(runs):
+            ends = np.vstack([origins, tips])
+            (x0, y0), (x1, y1) = ends.min(axis=0), ends.max(axis=0)
+            mx, my = (HEAD_LEN + 4) * abs(pixel[0]), (HEAD_LEN + 4) * abs(pixel[1])
+            self._rect = QtCore.QRectF(x0 - mx, y0 - my, x1 - x0 + 2 * mx, y1 - y0 + 2 * my)
+        else:
+            self._rect = QtCore.QRectF()
+        self.update()
+
+    def _look(self, color: str) -> tuple[QtGui.QPen, QtGui.QPen, QtGui.QBrush]:
+        if color not in self._styles:
+            fill = color if self._filled else style.BACKGROUND
+            self._styles[color] = (style.pen(color, 2.5, self._line), style.pen(color, 1.5),
+                                   style.brush(fill))
+        return self._styles[color]
+
+    def shaft(self, run: int) -> np.ndarray:
+        """Run ``run``'s shaft as rows (origin, tip) in data units; empty if it has no arrow."""
+        k = np.flatnonzero(self.runs == run)
+        return np.vstack([self.origins[k], self.tips[k]]) if k.size else np.empty((0, 2))
+
+    def head(self, run: int) -> np.ndarray:
+        """Run ``run``'s head on screen: (tip, two barbs) in device pixels; empty if none."""
+        k = np.flatnonzero(self.runs == run)
+        if not k.size:
+            return np.empty((0, 2))
+        o, t = self._to_device(self.deviceTransform_(), self.origins[k], self.tips[k])
+        return _head_polygon(o[0], t[0])
+
+    @staticmethod
+    def _to_device(tr: QtGui.QTransform, *points: np.ndarray) -> list[np.ndarray]:
+        m = np.array([[tr.m11(), tr.m12()], [tr.m21(), tr.m22()]])
+        shift = np.array([tr.dx(), tr.dy()])
+        return [p @ m + shift for p in points]
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._rect
+
+    def paint(self, painter: QtGui.QPainter, *_: object) -> None:
+        if not len(self.runs):
+            return
+        # shafts and heads in device pixels: the heads keep their size at any zoom
+        origins, tips = self._to_device(painter.transform(), self.origins, self.tips)
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        for o, t, (shaft_pen, head_pen, fill) in zip(origins, tips, self._looks, strict=True):
+            painter.setPen(shaft_pen)
+            painter.drawLine(QtCore.QPointF(*o), QtCore.QPointF(*t))
+            head = _head_polygon(o, t)
+            if head.size:
+                painter.setPen(head_pen)
+                painter.setBrush(fill)
+                painter.drawPolygon(QtGui.QPolygonF([QtCore.QPointF(*q) for q in head]))
+        painter.restore()
+
+
+def _head_polygon(origin: np.ndarray, tip: np.ndarray) -> np.ndarray:
+    """An arrow head (tip, barb, barb) in pixels for the on-screen arrow origin → tip."""
+    d = tip - origin
+    length = math.hypot(d[0], d[1])
+    if not length > 0:
+        return np.empty((0, 2))
+    u = d / length
+    n = np.array([-u[1], u[0]])
+    base = tip - HEAD_LEN * u
+    return np.array([tip, base + HEAD_HALF_WIDTH * n, base - HEAD_HALF_WIDTH * n])
+
+
+class _ArrowSet:
+    """All arrows of one kind (one :class:`_ArrowLayer`), with their data and display scale."""
+
+    def __init__(self, kind: str, plot: pg.PlotItem) -> None:
         self.kind = kind
         self.style = ARROW_KINDS[kind]
         self.visible = True
@@ -332,9 +465,9 @@ class _ArrowSet:
         self.vectors = np.empty((0, 2))
         self.scale = 1.0
         self.box = far_box((-1.0, 1.0, -1.0, 1.0))
-        self.shafts: list[pg.PlotCurveItem] = []
-        self.heads: list[pg.ArrowItem] = []
-        self._item_colors: list[str] = []
+        self.layer = _ArrowLayer(self.style.line, self.style.filled)
+        self.layer.setZValue(31)  # above the current-point markers they start from
+        plot.addItem(self.layer)
         self.drawn = False  # whether any of its arrows is on screen
 
     def set_data(self, origins: np.ndarray | None, vectors: np.ndarray | None) -> None:
@@ -352,8 +485,9 @@ class _ArrowSet:
 
     def _valid(self) -> np.ndarray:
         """Rows with a finite, non-zero vector whose origin lies within the drawing box."""
-        ok = np.isfinite(self.vectors).all(axis=1) & _inside(self.origins, self.box)
-        return ok & (np.hypot(self.vectors[:, 0], self.vectors[:, 1]) > 0)
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(self.vectors).all(axis=1) & _inside(self.origins, self.box)
+            return ok & (np.hypot(self.vectors[:, 0], self.vectors[:, 1]) > 0)
 
     def update_scale(self, diagonal: float) -> None:
         """Pick the display scale: keep the current one while arrows stay readable."""
@@ -368,48 +502,15 @@ class _ArrowSet:
 
     def redraw(self, plot: pg.PlotItem, colors: Sequence[str]) -> None:
         """Draw the stored arrows in ``plot``; arrow i takes run colour i."""
-        self._ensure_items(plot, len(self.origins))
         tips = self.origins + self.scale * self.vectors
-        ok = self._valid() & _inside(tips, self.box)
-        vb = plot.getViewBox()
-        self.drawn = False
-        for i, (shaft, head) in enumerate(zip(self.shafts, self.heads, strict=True)):
-            if not (self.visible and ok[i]):
-                if head.isVisible():
-                    shaft.setData([], [])
-                    head.hide()
-                continue
-            self.drawn = True
-            self._set_color(i, style.darker(style.run_color(colors, i), 120))
-            o, tip = self.origins[i], tips[i]
-            shaft.setData([o[0], tip[0]], [o[1], tip[1]])
-            head.setStyle(angle=_screen_angle(vb, o, tip))
-            head.setPos(float(tip[0]), float(tip[1]))
-            head.show()
-
-    def _set_color(self, i: int, color: str) -> None:
-        if self._item_colors[i] == color:
-            return
-        self._item_colors[i] = color
-        self.shafts[i].setPen(style.pen(color, 2.5, self.style.line))
-        fill = color if self.style.filled else style.BACKGROUND
-        self.heads[i].setStyle(pen=style.pen(color, 1.5), brush=style.brush(fill))
-
-    def _ensure_items(self, plot: pg.PlotItem, n: int) -> None:
-        while len(self.shafts) < n:
-            shaft = pg.PlotCurveItem(antialias=True)
-            head = pg.ArrowItem(headLen=13, tipAngle=36, pxMode=True)
-            shaft.setZValue(31)  # above the current-point markers they start from
-            head.setZValue(32)
-            plot.addItem(shaft)
-            plot.addItem(head)
-            self.shafts.append(shaft)
-            self.heads.append(head)
-            self._item_colors.append("")
-        while len(self.shafts) > n:
-            plot.removeItem(self.shafts.pop())
-            plot.removeItem(self.heads.pop())
-            self._item_colors.pop()
+        ok = self._valid() & _inside(tips, self.box) if self.visible else np.zeros(0, bool)
+        runs = np.flatnonzero(ok)
+        self.drawn = bool(runs.size)
+        if not self.drawn and not len(self.layer.runs):
+            return  # nothing drawn, nothing to draw
+        arrow_colors = [style.darker(style.run_color(colors, int(i)), 120) for i in runs]
+        pixel = plot.getViewBox().viewPixelSize()
+        self.layer.set_arrows(runs, self.origins[runs], tips[runs], arrow_colors, pixel)
 
     def legend(self) -> str:
         """The legend entry of this kind, saying how its lengths are drawn."""
@@ -423,13 +524,6 @@ class _ArrowSet:
         if self.scale == 1.0:
             return f"{head}; true length in data units"
         return f"{head}; drawn at {self.scale:g}× its length in data units, to stay visible"
-
-
-def _screen_angle(vb: pg.ViewBox, origin: np.ndarray, tip: np.ndarray) -> float:
-    """The ``ArrowItem`` angle (0 = pointing left) of the on-screen direction origin → tip."""
-    a = vb.mapViewToScene(QtCore.QPointF(float(origin[0]), float(origin[1])))
-    b = vb.mapViewToScene(QtCore.QPointF(float(tip[0]), float(tip[1])))
-    return math.degrees(math.atan2(a.y() - b.y(), a.x() - b.x()))
 
 
 class LandscapePanel(QtWidgets.QWidget):
@@ -464,8 +558,9 @@ class LandscapePanel(QtWidgets.QWidget):
         self._labels: list[str] = []
         self._colors: list[str] = []
         self._tracks: list[_RunTrack] = []
+        self._markers = _Markers(self._plot)
         self._paths: list[np.ndarray] = []
-        self._arrows = {kind: _ArrowSet(kind) for kind in ARROW_KINDS}
+        self._arrows = {kind: _ArrowSet(kind, self._plot) for kind in ARROW_KINDS}
         self._arrow_legend: list[tuple[bool, float]] = []  # (shown, scale) the legend says
         self._view.scene().sigMouseClicked.connect(self._on_click)
         vb = self._plot.getViewBox()
@@ -648,6 +743,7 @@ class LandscapePanel(QtWidgets.QWidget):
         for i, track in enumerate(self._tracks):
             path = self._paths[i] if i < len(self._paths) else np.empty((0, 2))
             track.set_path(path, self._far, screen)
+        self._markers.draw(self._tracks)
         if before != [t.diverged for t in self._tracks]:
             self._refresh_legend()
 
@@ -657,9 +753,8 @@ class LandscapePanel(QtWidgets.QWidget):
         diagonal = math.hypot(x1 - x0, y1 - y0)
         for kind in self._arrows if kinds is None else kinds:
             arrows = self._arrows[kind]
-            settled = len(arrows.shafts) == len(arrows.origins)
-            if not arrows.visible and not arrows.drawn and settled:
-                continue  # hidden, nothing on screen, items to match: nothing to do
+            if not arrows.visible and not arrows.drawn:
+                continue  # hidden and nothing on screen: nothing to do
             arrows.update_scale(diagonal)
             arrows.redraw(self._plot, self._colors)
         state = [(a.shown(), a.scale) for a in self._arrows.values()]

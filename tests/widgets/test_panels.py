@@ -118,6 +118,12 @@ def scatter_points(item: pg.ScatterPlotItem) -> np.ndarray:
     return np.column_stack(item.getData()) if len(item.data) else np.empty((0, 2))
 
 
+def run_marker(item: pg.ScatterPlotItem, run: int) -> tuple[np.ndarray, np.ndarray]:
+    """Run ``run``'s rows of a merged marker item: its points and its per-point records."""
+    rows = np.flatnonzero(item.data["data"] == run) if len(item.data) else np.empty(0, int)
+    return scatter_points(item)[rows].reshape(-1, 2), item.data[rows]
+
+
 def view_pos(plot: pg.PlotItem, view: pg.GraphicsView, x: float, y: float) -> QtCore.QPoint:
     """The viewport pixel showing data point (x, y)."""
     scene = plot.getViewBox().mapViewToScene(QtCore.QPointF(x, y))
@@ -381,11 +387,18 @@ def test_trajectories_draw_finite_rows_and_mark_the_current_point(show):
     px, py = panel._tracks[0].drawn()
     np.testing.assert_array_equal(px[~np.isnan(px)], np.delete(gap[:, 0], 7))
     assert np.isnan(px[7]) and np.isnan(py[7])
-    np.testing.assert_array_equal(scatter_points(panel._tracks[0].head), gap[-1:])
-    np.testing.assert_array_equal(scatter_points(panel._tracks[0].start), gap[:1])
-    np.testing.assert_array_equal(scatter_points(panel._tracks[1].head), single)
+    heads, starts = panel._markers.heads, panel._markers.starts
+    np.testing.assert_array_equal(run_marker(heads, 0)[0], gap[-1:])
+    np.testing.assert_array_equal(run_marker(starts, 0)[0], gap[:1])
+    np.testing.assert_array_equal(run_marker(heads, 1)[0], single)
     assert panel._tracks[2].drawn()[0].size == 0
-    assert scatter_points(panel._tracks[2].head).size == 0
+    assert run_marker(heads, 2)[0].size == 0 and run_marker(starts, 2)[0].size == 0
+    # each run's markers in its colour: a filled dot at the current point, a hollow start
+    for run in (0, 1):
+        (head,) = run_marker(heads, run)[1]
+        (start,) = run_marker(starts, run)[1]
+        assert head["symbol"] == "o" and head["brush"].color().name() == RUN_COLORS[run]
+        assert start["pen"].color().name() == RUN_COLORS[run]
 
 
 def test_a_diverged_run_ends_in_a_cross_at_its_last_finite_point(show):
@@ -393,10 +406,12 @@ def test_a_diverged_run_ends_in_a_cross_at_its_last_finite_point(show):
     path = diverged_path()
     panel.set_trajectories([spiral_path(10), spiral_path(10), path])
     track = panel._tracks[2]
-    np.testing.assert_array_equal(scatter_points(track.head), path[3:4])
-    assert track.head.opts["symbol"] == "x" and track.diverged
+    points, (head,) = run_marker(panel._markers.heads, 2)
+    np.testing.assert_array_equal(points, path[3:4])
+    assert head["symbol"] == "x" and track.diverged
+    assert head["pen"].color().name() == RUN_COLORS[2]
     assert "Adam (diverged)" in panel._legend.plain_text()
-    assert panel._tracks[0].head.opts["symbol"] == "o"
+    assert run_marker(panel._markers.heads, 0)[1]["symbol"].tolist() == ["o"]
 
 
 def test_a_path_flying_off_is_cut_at_the_far_box(show):
@@ -464,28 +479,29 @@ def test_gradient_arrows_are_rescaled_and_say_so(show):
     s = arrows.scale
     diag = math.hypot(4.0, 4.0)
     assert s == nice_number(s) and 0.04 * diag <= 300 * s <= 0.3 * diag
-    x, y = curve_xy(arrows.shafts[0])
-    np.testing.assert_allclose(np.column_stack([x, y]), [[0, 0], [300 * s, 0]])
-    assert arrows.heads[1].isVisible() and not arrows.heads[2].isVisible()
+    np.testing.assert_allclose(arrows.layer.shaft(0), [[0, 0], [300 * s, 0]])
+    assert arrows.layer.head(1).size and not arrows.layer.head(2).size
+    assert arrows.layer.shaft(2).size == 0
     assert f"gradient ×{s:g}" in panel._legend.plain_text()
     assert f"{s:g}×" in panel._view.toolTip()
     # the head of a rightward arrow points right on screen: its body lies to the left of the tip
-    assert arrows.heads[0].path.boundingRect().center().x() < 0
-    assert arrows.heads[1].path.boundingRect().center().y() < 0  # downward: body above
+    tip, *barbs = arrows.layer.head(0)
+    assert np.mean(barbs, axis=0)[0] < tip[0]
+    tip, *barbs = arrows.layer.head(1)
+    assert np.mean(barbs, axis=0)[1] < tip[1]  # downward: body above (screen y grows down)
 
 
 def test_look_ahead_arrows_keep_their_true_length_and_can_be_hidden(show):
     panel = landscape_panel(show)
     panel.set_arrows("look-ahead", np.array([[0.0, 0.0]]), np.array([[0.3, 0.4]]))
     arrows = panel._arrows["look-ahead"]
-    x, y = curve_xy(arrows.shafts[0])
-    np.testing.assert_allclose(np.column_stack([x, y]), [[0, 0], [0.3, 0.4]])
+    np.testing.assert_allclose(arrows.layer.shaft(0), [[0, 0], [0.3, 0.4]])
     assert "look-ahead" in panel._legend.plain_text()
     panel.set_arrow_visible("look-ahead", False)
-    assert curve_xy(arrows.shafts[0])[0].size == 0 and not arrows.heads[0].isVisible()
+    assert arrows.layer.shaft(0).size == 0 and not arrows.layer.head(0).size
     assert "look-ahead" not in panel._legend.plain_text()
     panel.set_arrows("look-ahead", None, None)
-    assert arrows.shafts == []
+    assert len(arrows.layer.runs) == 0
     with pytest.raises(ValueError, match="arrow kind"):
         panel.set_arrows("hessian", None, None)
 
