@@ -38,7 +38,7 @@ from optim_core.session import Session
 from optim_core.snapshot import Snapshot
 
 CHUNK_SECONDS = 0.005  #: stepping time between two looks at the command queue
-PROGRESS_HZ = 50  #: most snapshots per second while playing
+PROGRESS_HZ = 60  #: most snapshots per second while playing
 SNAPSHOT_SHARE = 0.2  #: at most this share of the engine thread's time goes to snapshots
 #: records a session keeps (about 10,000 steps of 8 runs): the panels draw a few hundred points
 #: per curve, and a longer run keeps every 2nd, 4th… step, so a snapshot stays cheap to copy
