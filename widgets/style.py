@@ -612,8 +612,12 @@ class FollowedRange:
 def curves_bounds(
     curves: Sequence[RunCurve], *, log_y: bool
 ) -> tuple[float, float, float, float] | None:
-    """Bounds ``(x0, x1, y0, y1)`` of the curves' data in view coordinates (None if empty)."""
-    xs, ys = [], []
+    """Bounds ``(x0, x1, y0, y1)`` of the curves' data in view coordinates (None if empty).
+
+    The y bounds leave out diverged curves while any other curve has data: one run blowing up to
+    10⁴⁰ must not flatten the runs that are still worth watching (it leaves the plot at the top).
+    """
+    xs, ys, ys_healthy = [], [], []
     for c in curves:
         x, y = c.curve.getOriginalDataset()
         if x is None or not len(x):
@@ -624,9 +628,13 @@ def curves_bounds(
             if not y.size:
                 continue
         xs += [float(np.min(x)), float(np.max(x))]
-        ys += [float(np.min(y)), float(np.max(y))]
+        span = [float(np.min(y)), float(np.max(y))]
+        ys += span
+        if not c.diverged:
+            ys_healthy += span
     if not xs:
         return None
+    ys = ys_healthy or ys
     return min(xs), max(xs), min(ys), max(ys)
 
 

@@ -611,6 +611,20 @@ def test_curve_ranges_grow_only_when_the_data_leave_them(show):
     assert vb.viewRange()[0][1] < 20  # the data shrank to a corner: it refits
 
 
+def test_a_diverged_run_does_not_flatten_the_others(show):
+    panel = loss_panel(show)
+    panel.set_log_y(True)
+    steps = np.arange(5.0)
+    healthy = np.array([6.0, 5.0, 4.0, 3.0, 2.0])
+    exploding = np.array([6.0, 1e10, 1e25, 1e40, np.inf])
+    panel.set_curves([steps] * 3, [healthy, healthy / 2, exploding])
+    assert panel._curves[2].diverged
+    _, (y0, y1) = panel._plot.getViewBox().viewRange()  # log10 units
+    assert y0 < np.log10(1.0) and np.log10(6.0) < y1 < 3, "the healthy runs fill the plot"
+    panel.set_curves([steps] * 3, [exploding] * 3)  # nothing healthy left: show the explosion
+    assert panel._plot.getViewBox().viewRange()[1][1] > 39
+
+
 def test_loss_values_too_large_to_draw_linearly_count_as_diverged(show):
     panel = loss_panel(show)
     panel.set_curves([np.arange(4.0)] * 3, [np.array([1.0, 1e3, 1e20, 1e200])] * 3)
