@@ -18,7 +18,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from optim_core.errors import ConfigError
-from optim_core.experiment import Experiment, RunSpec, default_label, parse_experiment, parse_run
+from optim_core.experiment import (
+    Experiment,
+    RunSpec,
+    default_label,
+    experiment_file,
+    parse_experiment,
+    parse_run,
+)
 from optim_core.optimizers import get_rule
 from optim_core.problems import Problem
 from widgets.style import RUN_COLORS
@@ -160,17 +167,10 @@ class SessionState:
 
     def to_dict(self) -> dict[str, Any]:
         """The experiment file (round-trips through :meth:`from_dict`)."""
-        out: dict[str, Any] = {"problem": dict(self.problem)}
-        if self.starts is not None and len(self.starts) == 1:
-            out["start"] = list(self.starts[0])
-        elif self.starts:
-            out["starts"] = [list(s) for s in self.starts]
-        out.update(steps=self.steps, batch_size=self.batch_size, seed=self.seed,
-                   device=self.device, dtype=self.dtype)
-        if self.grad_noise:
-            out["grad_noise"] = self.grad_noise
-        out["runs"] = [run.to_dict() for run in self.runs]
-        return out
+        return experiment_file(
+            self.problem, self.starts, [run.to_dict() for run in self.runs], steps=self.steps,
+            batch_size=self.batch_size, seed=self.seed, device=self.device, dtype=self.dtype,
+            grad_noise=self.grad_noise)
 
     def copy(self) -> SessionState:
         """An independent copy (edits to it leave this state alone; the validated experiment,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -90,17 +90,35 @@ class Experiment:
             if spec.color:
                 entry["color"] = spec.color
             runs.append(entry)
-        out: dict[str, Any] = {"problem": self.problem.config()}
-        if len(self.starts) == 1:
-            out["start"] = list(self.starts[0])
-        elif self.starts:
-            out["starts"] = [list(s) for s in self.starts]
-        out.update(steps=self.steps, batch_size=self.batch_size, seed=self.seed,
-                   device=self.device, dtype=self.dtype)
-        if self.grad_noise:
-            out["grad_noise"] = self.grad_noise
-        out["runs"] = runs
-        return out
+        return experiment_file(
+            self.problem.config(), self.starts, runs, steps=self.steps,
+            batch_size=self.batch_size, seed=self.seed, device=self.device, dtype=self.dtype,
+            grad_noise=self.grad_noise)
+
+
+def experiment_file(
+    problem: Mapping[str, Any],
+    starts: Sequence[tuple[float, float]] | None,
+    runs: list[dict[str, Any]],
+    *,
+    steps: int,
+    batch_size: int | None,
+    seed: int,
+    device: str,
+    dtype: str,
+    grad_noise: float,
+) -> dict[str, Any]:
+    """An experiment file's dict, keys in their usual order (``start`` for a single start)."""
+    out: dict[str, Any] = {"problem": dict(problem)}
+    if starts is not None and len(starts) == 1:
+        out["start"] = list(starts[0])
+    elif starts:
+        out["starts"] = [list(s) for s in starts]
+    out.update(steps=steps, batch_size=batch_size, seed=seed, device=device, dtype=dtype)
+    if grad_noise:
+        out["grad_noise"] = grad_noise
+    out["runs"] = runs
+    return out
 
 
 def parse_experiment(config: Any) -> Experiment:

@@ -81,15 +81,14 @@ class OptimizerRule(ABC):
     ) -> tuple[torch.Tensor, State]:
         """New params and state after one step with gradient ``grad`` (already clipped)."""
 
-    @classmethod
-    def describe(cls) -> dict[str, Any]:
+    def describe(self) -> dict[str, Any]:
         """A JSON-friendly description for listings and editors."""
         return {
-            "name": cls.name,
-            "title": cls.title,
-            "update": cls.update,
-            "hyperparameters": [spec.describe() for spec in cls.hyperparameters],
-            "state": list(cls.state_names),
+            "name": self.name,
+            "title": self.title,
+            "update": self.update,
+            "hyperparameters": [spec.describe() for spec in self.hyperparameters],
+            "state": list(self.state_names),
         }
 
 

@@ -78,15 +78,6 @@ class TorchOptimizer(OptimizerRule):
         )
         self.state_names = self._probe_state_names()  # type: ignore[misc]
 
-    def describe(self) -> dict[str, Any]:  # type: ignore[override]
-        return {
-            "name": self.name,
-            "title": self.title,
-            "update": self.update,
-            "hyperparameters": [spec.describe() for spec in self.hyperparameters],
-            "state": list(self.state_names),
-        }
-
     def make(self, param: torch.Tensor, hyper: Mapping[str, Any]) -> torch.optim.Optimizer:
         """A torch.optim instance over ``param`` with ``hyper`` (pairs as tuples)."""
         return self.cls([param], **{k: v for k, v in hyper.items()})
