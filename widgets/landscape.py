@@ -607,7 +607,7 @@ class LandscapePanel(QtWidgets.QWidget):
         axis.setTextPen(pg.mkPen(style.FOREGROUND))
         axis.setTickFont(style.font(style.TICK_PT))
         axis.enableAutoSIPrefix(False)
-        axis.setWidth(48)
+        axis.setWidth(58)  # room for "10⁻³" beside the rotated label
 
     # --- public API ---------------------------------------------------------------------------
 
