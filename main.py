@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app import MainWindow, SessionState, Settings
+    from app.interrupt import close_on_interrupt
     from app.scripted import screenshot
     from app.self_test import run_self_test
     from optim_core.errors import ConfigError
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1 if error else 0
         if args.steps is not None:
             window.set_steps(args.steps)
+        close_on_interrupt(window)
         window.show()
         return app.exec()
     finally:
