@@ -39,7 +39,7 @@ from optim_core.noise import (
     standard_error,
     theoretical_standard_error,
 )
-from optim_core.problems import FiniteSumProblem, make_problem
+from optim_core.problems import PROBLEMS, FiniteSumProblem, make_problem
 from widgets.batch_lab import IterationsView, NoiseCurveView, SamplingView
 
 SAMPLING_SIZES = (1, 4, 16, 64)
@@ -164,7 +164,7 @@ def _gradient_samples(problem: FiniteSumProblem, j: int, point: tuple[float, flo
     return dict(
         batch_sizes=sizes, averages=averages, mean=g, std_errors=errors, lattice=None,
         x_label=f"minibatch gradient {name}",
-        title=f"<b>Minibatch gradients {name}</b> of {problem.name} at w = {_fmt_point(point)}:"
+        title=f"<b>Minibatch gradients {name}</b> of {problem.title} at w = {_fmt_point(point)}:"
               f" means of N of the M = {m} per-sample gradients, without replacement",
         caption=f"Normal curve: mean = full gradient {g:.4g}, standard error "
                 f"σ/√N·√((M−N)/(M−1)) (variance σ²/N for N ≪ M; the slide's σ²/√N is a slip)."
@@ -264,7 +264,8 @@ class BatchLabWindow(QtWidgets.QMainWindow):
     def _controls(self) -> QtWidgets.QHBoxLayout:
         row = QtWidgets.QHBoxLayout()
         self.problem_combo = QtWidgets.QComboBox()
-        self.problem_combo.addItems(finite_sum_problem_names())
+        for name in finite_sum_problem_names():  # shown by title, known by name
+            self.problem_combo.addItem(PROBLEMS[name].title, name)
         self.problem_combo.currentIndexChanged.connect(self._on_problem)
         self.x_spin, self.y_spin = self._coordinate(), self._coordinate()
         self.draws_spin = QtWidgets.QSpinBox()
@@ -364,7 +365,7 @@ class BatchLabWindow(QtWidgets.QMainWindow):
         self.progress.setValue(0)
         self._set_status("Loading the problem…" if kind == "load" else "Estimating…")
         self.worker.cancel_event.clear()
-        self.job_requested.emit(Job(kind, self.problem_combo.currentText(), compute))
+        self.job_requested.emit(Job(kind, self.problem_combo.currentData(), compute))
 
     def _idle(self, message: str) -> None:
         self.busy = None

@@ -26,7 +26,8 @@ def estimate(qtbot, win, tab: int) -> None:
 
 
 def test_loads_the_problem_and_its_start(window):
-    assert window.problem_combo.currentText() in ("linear_regression", "mean_quadratic")
+    assert window.problem_combo.currentData() in ("linear_regression", "mean_quadratic")
+    assert window.problem_combo.currentText() in ("Linear regression", "Mean of quadratics")
     assert window.info is not None
     assert window.point() == tuple(window.info.default_start)
 
@@ -45,7 +46,7 @@ def test_sampling_tab_shows_the_slide_distribution(qtbot, window):
 
 
 def test_noise_tab_plots_the_curve(qtbot, window):
-    window.problem_combo.setCurrentText("mean_quadratic")
+    window.problem_combo.setCurrentIndex(window.problem_combo.findData("mean_quadratic"))
     qtbot.waitUntil(lambda: window.busy is None, timeout=20_000)
     window.draws_spin.setValue(500)
     estimate(qtbot, window, 1)
