@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.self_test or (scripted and not os.environ.get("DISPLAY")
                           and not os.environ.get("WAYLAND_DISPLAY")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a grab offscreen is the same picture
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from app import MainWindow, SessionState, Settings
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Optimizer Lab")
+    app.setDesktopFileName("optimizer-lab")  # matches the installed .desktop entry and its icon
+    app.setWindowIcon(QIcon.fromTheme("optimizer-lab"))  # the installed hicolor icon, if any
     window = MainWindow(state, Settings.ephemeral() if scripted else Settings(),
                         path=args.experiment)
     try:
