@@ -35,6 +35,9 @@ LOG_EPS_REL = 1e-6
 ARROW_TARGET = 0.15
 #: A rescaled kind keeps its scale while its longest arrow stays within this band (no flicker).
 ARROW_BAND = (0.04, 0.30)
+#: The most an arrow is magnified: converged runs have velocities near 0, and blowing those up
+#: by 10²² would draw rounding noise as if it meant something.
+MAX_ARROW_SCALE = 1e4
 MAX_PATH_POINTS = style.MAX_POINTS
 #: A path longer on screen than this many plot widths is a scribble (see ``_RunTrack``)...
 SCRIBBLE_LENGTH = 8.0
@@ -498,7 +501,8 @@ class _ArrowSet:
         longest = float(np.hypot(*self.vectors[ok].T).max())
         lo, hi = ARROW_BAND
         if not lo * diagonal <= longest * self.scale <= hi * diagonal:
-            self.scale = style.nice_number(ARROW_TARGET * diagonal / longest)
+            self.scale = min(style.nice_number(ARROW_TARGET * diagonal / longest),
+                             MAX_ARROW_SCALE)
 
     def redraw(self, plot: pg.PlotItem, colors: Sequence[str]) -> None:
         """Draw the stored arrows in ``plot``; arrow i takes run colour i."""

@@ -81,6 +81,10 @@ RUN_COLORS: list[str] = [
     "#e69f00",  # orange
     "#56b4e9",  # sky blue
     "#000000",  # black
+    # three more from Paul Tol's muted scheme, so that ten runs keep ten colours
+    "#882255",  # wine
+    "#44aa99",  # teal
+    "#999933",  # olive
 ]
 
 BACKGROUND = "#ffffff"  #: plot and panel background

@@ -491,6 +491,15 @@ def test_gradient_arrows_are_rescaled_and_say_so(show):
     assert np.mean(barbs, axis=0)[1] < tip[1]  # downward: body above (screen y grows down)
 
 
+def test_vanishing_arrows_are_not_magnified_without_bound(show):
+    """Converged runs have velocities near 0: rounding noise must not be blown up to fill
+    the view."""
+    panel = landscape_panel(show)
+    panel.set_arrows("velocity", np.array([[0.0, 0.0]]), np.array([[1e-22, 0.0]]))
+    assert panel._arrows["velocity"].scale == landscape_module.MAX_ARROW_SCALE
+    assert "velocity ×10000" in panel._legend.plain_text()
+
+
 def test_look_ahead_arrows_keep_their_true_length_and_can_be_hidden(show):
     panel = landscape_panel(show)
     panel.set_arrows("look-ahead", np.array([[0.0, 0.0]]), np.array([[0.3, 0.4]]))
