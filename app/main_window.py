@@ -35,6 +35,7 @@ from app.controls import Controls
 from app.export import trajectories_csv, write_text
 from app.help_text import ABOUT, what_am_i_looking_at
 from app.landscape_grid import LandscapeGrid
+from app.lr_sweep import LrSweepWindow
 from app.noise_draws import NoiseDraws
 from app.panel_feed import PanelFeed, Roster
 from app.session_state import RunConfig, SessionState, summary
@@ -68,6 +69,9 @@ def problem_descriptions() -> list[dict[str, Any]]:
              "parameters": [spec.describe() for spec in cls.parameters]}
             for name, cls in PROBLEMS.items()]
 
+
+#: the labs opened from the Lab menu, each with a worker thread of its own
+LAB_WINDOWS = (BatchLabWindow, LrSweepWindow)
 
 class MainWindow(QMainWindow):
     """Optimizer Lab's window. ``settings`` defaults to the user's; ``state`` to the last
@@ -625,10 +629,10 @@ class MainWindow(QMainWindow):
         box.show()
 
     # ------------------------------------------------------------------ closing
-    def open_batch_lab(self) -> None:
-        """Show the batch-size lab (one window; raised if already open)."""
-        labs = self.findChildren(BatchLabWindow)
-        lab = labs[0] if labs else BatchLabWindow(self)
+    def open_lab(self, kind: type[BatchLabWindow | LrSweepWindow]) -> None:
+        """Show a lab window (one of each kind; raised if already open)."""
+        labs = self.findChildren(kind)
+        lab = labs[0] if labs else kind(self)
         lab.show()
         lab.raise_()
         lab.activateWindow()
@@ -638,8 +642,9 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
-        for lab in self.findChildren(BatchLabWindow):  # their worker threads stop on close
-            lab.close()
+        for kind in LAB_WINDOWS:  # their worker threads stop on close
+            for lab in self.findChildren(kind):
+                lab.close()
         self.engine.stop()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         try:

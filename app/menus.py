@@ -14,6 +14,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from app.arrows import ARROW_KINDS
+from app.batch_lab import BatchLabWindow
+from app.lr_sweep import LrSweepWindow
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -61,7 +63,9 @@ def build(window: MainWindow) -> Actions:
     for dock in window.docks:
         view.addAction(dock.toggleViewAction())
     lab = bar.addMenu("&Lab")
-    _action(window, lab, "Batch-size lab…", "Ctrl+B", window.open_batch_lab)
+    _action(window, lab, "Batch-size lab…", "Ctrl+B", lambda: window.open_lab(BatchLabWindow))
+    _action(window, lab, "Learning-rate sweep…", "Ctrl+L",
+            lambda: window.open_lab(LrSweepWindow))
     help_menu = bar.addMenu("&Help")
     _action(window, help_menu, "What am I looking at?", "F1", window.explain)
     _action(window, help_menu, "About Optimizer Lab", None, window.about)

@@ -245,14 +245,15 @@ def test_a_plot_survives_hundreds_of_repaints(make_window, qtbot):
 
 
 @pytest.mark.qt_log_ignore(SIZE_HINTS, "does not support raise")  # offscreen has no stacking
-def test_the_batch_lab_opens_once_and_closes_with_the_window(make_window, qtbot):
-    from app.batch_lab import BatchLabWindow
+@pytest.mark.parametrize("title", ["Batch-size lab…", "Learning-rate sweep…"])
+def test_a_lab_opens_once_and_closes_with_the_window(make_window, qtbot, title):
+    from app.main_window import LAB_WINDOWS
 
     window = make_window()
-    lab_action = next(a for a in QWidget.actions(window) if a.text() == "Batch-size lab…")
+    lab_action = next(a for a in QWidget.actions(window) if a.text() == title)
     lab_action.trigger()
     lab_action.trigger()
-    labs = window.findChildren(BatchLabWindow)
+    labs = [lab for kind in LAB_WINDOWS for lab in window.findChildren(kind)]
     assert len(labs) == 1 and labs[0].isVisible()
     thread = labs[0].thread_
     window.close()

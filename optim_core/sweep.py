@@ -1,0 +1,210 @@
+"""Learning-rate sweeps: the final loss of several optimizers over a grid of learning rates.
+
+The lecture claims AdamW "is the most popular choice since it is insensitive to hyperparameters"
+(curriculum §6). :func:`lr_sweep` lets a user check it: every (optimizer, lr) pair runs from the
+same start for the same number of steps, all of them in one batched :class:`Session`, and
+:class:`SweepResult` holds the final losses (NaN where a run diverged), each optimizer's best lr,
+and :meth:`SweepResult.tolerant_decades`, how wide a range of learning rates gets close to that
+best. Every other hyperparameter keeps torch.optim's default (AdamW's weight_decay 1e-2).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from optim_core.errors import ConfigError
+from optim_core.experiment import BATCH, SEED, RunSpec, check_batch_size
+from optim_core.optimizers import get_rule
+from optim_core.problems import Problem
+from optim_core.session import Session
+
+__all__ = ["DEFAULT_OPTIMIZERS", "SweepCancelled", "SweepResult", "log_grid", "lr_sweep"]
+
+DEFAULT_OPTIMIZERS = ("SGD", "Adam", "AdamW")
+#: steps taken between two looks at ``cancelled()`` and two progress reports
+CHUNK = 50
+MAX_STEPS = 1_000_000
+MAX_RUNS = 10_000
+#: a gap to the minimum this small, relative to the start's gap, counts as having reached it
+#: (float64 rounding), so a best loss of 1e-300 does not make every other loss "far away"
+CONVERGED = 1e-12
+
+
+class SweepCancelled(Exception):
+    """Raised by :func:`lr_sweep` when ``cancelled()`` turned true between two chunks."""
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Final losses of O optimizers at L learning rates, all from one start after ``steps``.
+
+    ``final_loss`` ``(O, L)`` is NaN where the run diverged (``diverged`` ``(O, L)``);
+    ``best[o]`` is optimizer ``o``'s ``(lr, loss)`` with the lowest final loss, ``(nan, nan)`` when
+    all its runs diverged. ``f_min`` is the problem's lowest known minimum (None if it has none),
+    ``start_loss`` the loss at ``start``.
+    """
+
+    problem: str
+    optimizers: tuple[str, ...]
+    lrs: np.ndarray
+    final_loss: np.ndarray
+    diverged: np.ndarray
+    steps: int
+    start: tuple[float, float]
+    start_loss: float
+    f_min: float | None = None
+    batch_size: int | None = None
+    seed: int = 0
+
+    @property
+    def best(self) -> tuple[tuple[float, float], ...]:
+        """Per optimizer, ``(lr, final loss)`` of its best grid point."""
+        out = []
+        for row in self.final_loss:
+            if np.all(np.isnan(row)):
+                out.append((math.nan, math.nan))
+            else:
+                i = int(np.nanargmin(row))
+                out.append((float(self.lrs[i]), float(row[i])))
+        return tuple(out)
+
+    def excess(self) -> np.ndarray:
+        """``final_loss − f_min`` ``(O, L)`` (the loss itself when no minimum is known)."""
+        return self.final_loss - (self.f_min or 0.0)
+
+    def tolerance_levels(self, factor: float = 10.0) -> tuple[float, ...]:
+        """Per optimizer, the excess loss (:meth:`excess`) a grid point may have to count as
+        within ``factor``× of the best: ``factor`` × the best excess, NaN when every run
+        diverged or the best excess is not positive (no minimum known).
+
+        Gaps below :data:`CONVERGED` × the start's gap count as that floor: runs that all reached
+        the minimum to rounding error are equally good.
+        """
+        if not factor >= 1:
+            raise ConfigError("factor", factor, "a number ≥ 1")
+        floor = CONVERGED * abs(self.start_loss - (self.f_min or 0.0))
+        out = []
+        for row in self.excess():
+            best = math.nan if np.all(np.isnan(row)) else max(float(np.nanmin(row)), floor)
+            out.append(factor * best if best > 0 else math.nan)
+        return tuple(out)
+
+    def tolerant_range(self, factor: float = 10.0) -> tuple[tuple[float, float] | None, ...]:
+        """Per optimizer, the ``(lowest, highest)`` lr of the contiguous grid points around its
+        best that stay within :meth:`tolerance_levels`; None where that level is NaN."""
+        out: list[tuple[float, float] | None] = []
+        for row, level in zip(self.excess(), self.tolerance_levels(factor), strict=True):
+            if math.isnan(level):
+                out.append(None)
+                continue
+            ok = np.nan_to_num(row, nan=math.inf) <= level
+            lo = hi = int(np.nanargmin(row))
+            while lo > 0 and ok[lo - 1]:
+                lo -= 1
+            while hi < len(row) - 1 and ok[hi + 1]:
+                hi += 1
+            out.append((float(self.lrs[lo]), float(self.lrs[hi])))
+        return tuple(out)
+
+    def tolerant_decades(self, factor: float = 10.0) -> tuple[float, ...]:
+        """Per optimizer, log₁₀(highest / lowest lr) of :meth:`tolerant_range`: the decades of
+        lr around its best that reach a final loss within ``factor``× of it (0 when only the
+        best grid point does, NaN when it is undefined)."""
+        return tuple(math.nan if span is None else math.log10(span[1] / span[0])
+                     for span in self.tolerant_range(factor))
+
+
+def log_grid(lo: float, hi: float, count: int) -> np.ndarray:
+    """``count`` learning rates from ``lo`` to ``hi``, evenly spaced in log scale."""
+    if not (math.isfinite(lo) and lo > 0):
+        raise ConfigError("lrs", lo, "a lowest learning rate > 0")
+    if not (math.isfinite(hi) and hi >= lo):
+        raise ConfigError("lrs", hi, f"a highest learning rate ≥ the lowest ({lo:g})")
+    if not 1 <= count <= 1000 or (count == 1 and hi != lo):
+        raise ConfigError("lrs", count, "a count from 2 to 1000 (1 when lo = hi)")
+    return np.geomspace(lo, hi, count)
+
+
+def lr_sweep(
+    problem: Problem,
+    optimizers: Sequence[str],
+    lrs: Sequence[float],
+    *,
+    steps: int,
+    start: tuple[float, float] | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
+    cancelled: Callable[[], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Run every optimizer at every lr for ``steps`` steps from ``start`` and collect the losses.
+
+    ``lrs`` are sorted; each run keeps torch.optim's defaults apart from ``lr``. All runs share
+    one batched session, so on a finite-sum problem with ``batch_size`` they see the same
+    minibatches (``seed``). ``progress(done, steps)`` is called after each chunk of
+    :data:`CHUNK` steps; when ``cancelled()`` is true there, :class:`SweepCancelled` is raised.
+    Bad input raises :class:`ConfigError` naming the field.
+    """
+    names, grid = _check(problem, optimizers, lrs, steps)
+    batch_size = BATCH.validate(batch_size, "batch_size")
+    check_batch_size(batch_size, problem, "batch_size")
+    seed = SEED.validate(seed, "seed")
+    if start is None:
+        start = tuple(problem.default_start)
+    start = (float(start[0]), float(start[1]))
+    runs = [RunSpec(name, {**defaults, "lr": float(lr)}, start, label=f"{name} lr={lr:.3g}")
+            for name, defaults in names for lr in grid]
+    session = Session(problem, runs, batch_size=batch_size, seed=seed, expected_steps=steps,
+                      record_every=max(steps, 1), history_budget=1 << 16)
+    start_loss = float(session.snapshot().current_loss[0])
+    done = 0
+    while done < steps:
+        if cancelled is not None and cancelled():
+            raise SweepCancelled
+        done = session.step(min(CHUNK, steps - done))
+        if progress is not None:
+            progress(done, steps)
+    snap = session.snapshot()
+    shape = (len(names), len(grid))
+    diverged = np.array([s != "ok" for s in snap.status]).reshape(shape)
+    final = np.asarray(snap.current_loss, dtype=float).reshape(shape).copy()
+    final[diverged | ~np.isfinite(final)] = math.nan
+    minima = [m.value for m in problem.minima]
+    return SweepResult(
+        problem=problem.name, optimizers=tuple(n for n, _ in names), lrs=grid,
+        final_loss=final, diverged=diverged, steps=steps, start=start, start_loss=start_loss,
+        f_min=min(minima) if minima else None, batch_size=batch_size, seed=seed)
+
+
+def _check(problem: Problem, optimizers: Sequence[str], lrs: Sequence[float],
+           steps: int) -> tuple[list[tuple[str, dict]], np.ndarray]:
+    if not optimizers:
+        raise ConfigError("optimizers", list(optimizers), "at least one optimizer")
+    if len(set(optimizers)) != len(optimizers):
+        raise ConfigError("optimizers", list(optimizers), "each optimizer once")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise ConfigError("steps", steps, f"an integer from 1 to {MAX_STEPS}")
+    try:
+        grid = np.array(sorted(float(lr) for lr in lrs))
+    except (TypeError, ValueError):
+        raise ConfigError("lrs", list(lrs), "numbers > 0") from None
+    if grid.size == 0 or len(np.unique(grid)) != grid.size:
+        raise ConfigError("lrs", list(lrs), "one or more different learning rates")
+    if len(optimizers) * grid.size > MAX_RUNS:
+        raise ConfigError("lrs", grid.size, f"at most {MAX_RUNS} runs in all")
+    names = []
+    for i, name in enumerate(optimizers):
+        rule = get_rule(name, f"optimizers[{i}]")
+        specs = {spec.name: spec for spec in rule.hyperparameters}
+        if "lr" not in specs:
+            raise ConfigError(f"optimizers[{i}]", name, "an optimizer with a learning rate")
+        for j, lr in enumerate(grid):
+            specs["lr"].validate(float(lr), f"lrs[{j}]")
+        defaults = {spec.name: spec.default for spec in rule.hyperparameters}
+        rule.check({**defaults, "lr": float(grid[0])}, f"optimizers[{i}]")
+        names.append((name, defaults))
+    return names, grid

@@ -1,0 +1,177 @@
+"""``python -m optim_core sweep``: final loss over a grid of learning rates, per optimizer.
+
+Every optimizer runs at every learning rate from the problem's start (torch.optim's defaults
+otherwise) and the command prints a table of final losses, one row per lr and one column per
+optimizer ("diverged" where a run diverged), then each optimizer's best lr and how many decades
+of lr around it reach a loss within 10× of its best. ``--out`` saves the grid as CSV or JSON.
+Bad input prints ``error: …`` on stderr and exits with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from optim_core.errors import ConfigError
+from optim_core.problems import Problem, make_problem
+from optim_core.results import atomic_write
+from optim_core.sweep import DEFAULT_OPTIMIZERS, SweepResult, log_grid, lr_sweep
+
+EXIT_BAD_INPUT = 2
+DEFAULT_LRS = "1e-4:1:13"
+DEFAULT_STEPS = 300
+TOLERANCE = 10.0  #: "within 10× of the best loss"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``sweep`` sub-command to ``subparsers``; its handler is :func:`run`."""
+    parser = subparsers.add_parser(
+        "sweep", help="final loss over a grid of learning rates, per optimizer",
+        description=__doc__.split("\n\n")[1].replace("\n", " "))
+    parser.add_argument("--problem", required=True,
+                        help="a problem name, or a JSON object with 'name' and its parameters, "
+                             "e.g. '{\"name\": \"quadratic\", \"condition\": 100}'")
+    parser.add_argument("--optimizers", default=",".join(DEFAULT_OPTIMIZERS),
+                        help=f"comma-separated names (default {','.join(DEFAULT_OPTIMIZERS)})")
+    parser.add_argument("--lrs", default=DEFAULT_LRS,
+                        help="lo:hi:count, log-spaced, or a comma-separated list "
+                             f"(default {DEFAULT_LRS})")
+    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS,
+                        help=f"steps per run (default {DEFAULT_STEPS})")
+    parser.add_argument("--batch-size", type=int, help="samples per step (finite-sum problems)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the minibatches (default 0)")
+    parser.add_argument("--out", help="also save the grid as .csv or .json")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command; return the exit status (2 with ``error: …`` on stderr for bad input)."""
+    try:
+        return _run(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.out is not None and Path(args.out).suffix.lower() not in (".csv", ".json"):
+        raise ConfigError("out", args.out, "a file ending in .csv or .json")
+    problem = _problem(args.problem)
+    optimizers = [name.strip() for name in args.optimizers.split(",") if name.strip()]
+    result = lr_sweep(problem, optimizers, parse_lrs(args.lrs), steps=args.steps,
+                      batch_size=args.batch_size, seed=args.seed)
+    print(report(result))
+    if args.out is not None:
+        text = to_csv(result) if args.out.lower().endswith(".csv") else to_json(problem, result)
+        atomic_write(args.out, lambda stream: stream.write(text.encode("utf-8")))
+        print(f"wrote {args.out}")
+    return 0
+
+
+# ------------------------------------------------------------------------------ input
+def _problem(text: str) -> Problem:
+    config: Any = text
+    if text.lstrip().startswith("{"):
+        try:
+            config = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError("problem", text, f"valid JSON ({exc.msg})") from None
+    return make_problem(config)
+
+
+def parse_lrs(text: str) -> np.ndarray:
+    """``"1e-4:1:13"`` (log-spaced lo:hi:count) or ``"0.01,0.1,1"`` → learning rates."""
+    if ":" in text:
+        try:
+            lo, hi, count = text.split(":")
+            return log_grid(float(lo), float(hi), int(count))
+        except ValueError:
+            raise ConfigError("lrs", text, "lo:hi:count such as 1e-4:1:13, "
+                                           "or a comma list such as 0.01,0.1,1") from None
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError("lrs", text, "numbers such as 0.01,0.1,1") from None
+    if not values or not all(math.isfinite(v) and v > 0 for v in values):
+        raise ConfigError("lrs", text, "learning rates > 0 such as 0.01,0.1,1")
+    return np.array(values)
+
+
+# ------------------------------------------------------------------------------ output
+def _cell(value: float, diverged: bool, width: int) -> str:
+    return f"{'diverged' if diverged else format(value, '.4g'):>{width}}"
+
+
+def report(result: SweepResult, factor: float = TOLERANCE) -> str:
+    """The table ``sweep`` prints: one row per lr, one column per optimizer, then the summary."""
+    width = max(10, *(len(name) + 1 for name in result.optimizers))
+    batch = "full batch" if result.batch_size is None else f"batch size {result.batch_size}"
+    x, y = result.start
+    lines = [
+        f"{result.problem}: final loss after {result.steps} steps from ({x:g}, {y:g}), "
+        f"start loss {result.start_loss:.4g}"
+        + (f", minimum {result.f_min:g}" if result.f_min is not None else "")
+        + (f"; {batch}, seed {result.seed}" if result.batch_size is not None else ""),
+        f"{'lr':>10}" + "".join(f"{name:>{width}}" for name in result.optimizers),
+    ]
+    for j, lr in enumerate(result.lrs):
+        lines.append(f"{lr:>10.3g}" + "".join(
+            _cell(result.final_loss[o, j], bool(result.diverged[o, j]), width)
+            for o in range(len(result.optimizers))))
+    decades = result.tolerant_decades(factor)
+    for name, (lr, loss), d in zip(result.optimizers, result.best, decades, strict=True):
+        if math.isnan(lr):
+            lines.append(f"{name}: diverged at every lr")
+            continue
+        span = "n/a" if math.isnan(d) else f"{d:.1f} decades"
+        lines.append(f"{name}: best lr {lr:.3g} (final loss {loss:.4g}); "
+                     f"within {factor:g}× of its best: {span} of lr")
+    return "\n".join(lines)
+
+
+def _rows(result: SweepResult) -> list[dict[str, Any]]:
+    return [{"optimizer": name, "lr": float(lr),
+             "final_loss": None if result.diverged[o, j] else float(result.final_loss[o, j]),
+             "diverged": bool(result.diverged[o, j])}
+            for o, name in enumerate(result.optimizers) for j, lr in enumerate(result.lrs)]
+
+
+def to_csv(result: SweepResult) -> str:
+    """The grid as CSV, one row per (optimizer, lr); a diverged run has an empty final_loss."""
+    stream = io.StringIO()
+    writer = csv.DictWriter(stream, fieldnames=["optimizer", "lr", "final_loss", "diverged"],
+                            lineterminator="\n")
+    writer.writeheader()
+    for row in _rows(result):
+        writer.writerow({**row, "lr": repr(row["lr"]),
+                         "final_loss": "" if row["final_loss"] is None
+                         else repr(row["final_loss"])})
+    return stream.getvalue()
+
+
+def to_json(problem: Problem, result: SweepResult) -> str:
+    """The grid as JSON, with the problem, steps, start, best lr and tolerant decades."""
+
+    def clean(value: float) -> float | None:
+        return value if math.isfinite(value) else None
+
+    summary = [{"optimizer": name, "best_lr": clean(lr), "best_loss": clean(loss),
+                f"decades_within_{TOLERANCE:g}x": clean(d)}
+               for name, (lr, loss), d in zip(result.optimizers, result.best,
+                                              result.tolerant_decades(TOLERANCE), strict=True)]
+    payload = {
+        "problem": problem.config(), "steps": result.steps, "start": list(result.start),
+        "batch_size": result.batch_size, "seed": result.seed,
+        "start_loss": clean(result.start_loss), "f_min": result.f_min,
+        "summary": summary, "rows": _rows(result),
+    }
+    return json.dumps(payload, indent=2, allow_nan=False) + "\n"

@@ -1,0 +1,97 @@
+"""The lr sweep window: a sweep fills the view; Cancel leaves it usable; closing stops it."""
+
+import numpy as np
+import pytest
+
+from app.lr_sweep import LrSweepWindow
+from optim_core.problems import make_problem
+from optim_core.sweep import lr_sweep
+from widgets.lr_sweep import curve_data
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+@pytest.fixture
+def window(qtbot):
+    win = LrSweepWindow()
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    if hasattr(win, "worker"):
+        win.close()
+
+
+def sweep(qtbot, win) -> None:
+    win.start_sweep()
+    qtbot.waitUntil(lambda: not win.busy, timeout=60_000)
+
+
+def test_defaults(window):
+    assert window.problem_combo.currentData() == "rosenbrock"
+    assert window.problem_combo.count() == len(set(
+        window.problem_combo.itemData(i) for i in range(window.problem_combo.count())))
+    assert window.optimizers() == ("SGD", "Adam", "AdamW")
+    assert not window.optimizer_boxes["RMSprop"].isChecked()
+    assert not window.optimizer_boxes["Adagrad"].isChecked()
+    job = window.job()
+    assert len(job.lrs) == 13 and job.lrs[0] == pytest.approx(1e-5) and job.steps == 300
+
+
+def test_a_sweep_fills_the_view_with_the_engines_numbers(qtbot, window):
+    window.problem_combo.setCurrentIndex(window.problem_combo.findData("quadratic"))
+    window.lr_from.setValue(1e-3)
+    window.lr_to.setValue(1.0)
+    window.count_spin.setValue(4)
+    window.steps_spin.setValue(100)
+    window.optimizer_boxes["RMSprop"].setChecked(True)
+    sweep(qtbot, window)
+    assert window.last_status.startswith("Done: 16 runs")
+    assert window.progress.value() == window.progress.maximum()
+    expected = lr_sweep(make_problem("quadratic"), ["SGD", "Adam", "AdamW", "RMSprop"],
+                        np.geomspace(1e-3, 1, 4), steps=100)
+    view = window.view
+    assert view.optimizers == ("SGD", "Adam", "AdamW", "RMSprop")
+    for o in range(4):
+        x, y = curve_data(view.curves[o])
+        np.testing.assert_allclose(x, expected.lrs)
+        np.testing.assert_array_equal(y, expected.final_loss[o])  # f_min is 0
+        bx, by = curve_data(view.best[o])
+        assert (bx[0], by[0]) == expected.best[o]
+    dx, dy = curve_data(view.diverged[0])
+    np.testing.assert_allclose(dx, [1.0])  # SGD beyond 2/κ
+    assert dy[0] > np.nanmax(expected.final_loss)
+    caption = view.caption_text()
+    assert "within 10× of the best loss: SGD " in caption
+    for name in ("Adam", "AdamW", "RMSprop"):
+        assert f", {name} " in caption
+
+
+def test_cancel_leaves_the_window_usable(qtbot, window):
+    window.steps_spin.setValue(100_000)
+    window.count_spin.setValue(61)
+    window.start_sweep()
+    assert window.busy and window.cancel_button.isEnabled()
+    window.cancel_button.click()
+    qtbot.waitUntil(lambda: not window.busy, timeout=20_000)
+    assert window.last_status.startswith("Cancelled")
+    assert window.run_button.isEnabled() and not window.cancel_button.isEnabled()
+    window.steps_spin.setValue(50)
+    window.count_spin.setValue(3)
+    sweep(qtbot, window)
+    assert window.last_status.startswith("Done: 9 runs")
+
+
+def test_no_optimizer_is_an_error_not_a_run(window):
+    for box in window.optimizer_boxes.values():
+        box.setChecked(False)
+    window.start_sweep()
+    assert not window.busy
+    assert window.last_status.startswith("error: optimizers")
+
+
+def test_closing_stops_the_thread(qtbot, window):
+    window.steps_spin.setValue(100_000)
+    window.start_sweep()
+    thread = window.thread_
+    window.close()
+    assert thread.wait(2000) and not hasattr(window, "worker")
