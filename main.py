@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.self_test or (scripted and not os.environ.get("DISPLAY")
                           and not os.environ.get("WAYLAND_DISPLAY")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a grab offscreen is the same picture
+    import shiboken6
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -74,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
     finally:
         window.shutdown()
+        # Destroy the window's C++ tree now, while Python is whole: left to interpreter exit,
+        # PySide deletes it from an atexit hook in which pyqtgraph's Python overrides of
+        # QGraphicsWidget events can no longer run, and the process crashes (seen ~1 in 3 exits).
+        shiboken6.delete(window)
 
 
 if __name__ == "__main__":
