@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from PySide6 import QtCore, QtWidgets
 
+from app.lab_window import LabWindow
 from optim_core.errors import ConfigError
 from optim_core.noise import (
     LECTURE_PROBS,
@@ -224,10 +225,8 @@ def parse_sizes(text: str) -> list[int | None]:
 
 
 # --------------------------------------------------------------------------- the window
-class BatchLabWindow(QtWidgets.QMainWindow):
+class BatchLabWindow(LabWindow):
     """The batch-size lab. ``BatchLabWindow(parent).show()`` opens it beside the main window."""
-
-    job_requested = QtCore.Signal(object)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None, *, seed: int = 0) -> None:
         super().__init__(parent)
@@ -240,7 +239,7 @@ class BatchLabWindow(QtWidgets.QMainWindow):
         self.last_status = ""
         self._build()
         self.estimate_button.setFocus()
-        self._start_worker()
+        self.start_worker(Worker())
         self._on_problem()
 
     # ----------------------------------------------------------------- layout
@@ -344,18 +343,6 @@ class BatchLabWindow(QtWidgets.QMainWindow):
         return self._page(header, self.iterations_view)
 
     # ----------------------------------------------------------------- worker
-    def _start_worker(self) -> None:
-        self.thread_ = QtCore.QThread(self)
-        self.worker = Worker()
-        self.worker.moveToThread(self.thread_)
-        self.job_requested.connect(self.worker.run_job)
-        self.worker.progress.connect(self._on_progress)
-        self.worker.finished.connect(self._on_finished)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.cancelled.connect(self._on_cancelled)
-        self.thread_.finished.connect(self.worker.deleteLater)
-        self.thread_.start()
-
     def _submit(self, kind: str, compute: Compute) -> None:
         self.busy = kind
         self.estimate_button.setEnabled(False)
@@ -364,8 +351,7 @@ class BatchLabWindow(QtWidgets.QMainWindow):
         self.progress.setRange(0, 0 if kind == "load" else 1)
         self.progress.setValue(0)
         self._set_status("Loading the problem…" if kind == "load" else "Estimating…")
-        self.worker.cancel_event.clear()
-        self.job_requested.emit(Job(kind, self.problem_combo.currentData(), compute))
+        self.send(Job(kind, self.problem_combo.currentData(), compute))
 
     def _idle(self, message: str) -> None:
         self.busy = None
@@ -379,24 +365,6 @@ class BatchLabWindow(QtWidgets.QMainWindow):
     def _set_status(self, message: str) -> None:
         self.last_status = message
         self.status.setText(message)
-
-    def cleanup(self) -> None:
-        """Stop the worker: disconnect its results first, cancel, then end the thread."""
-        if not hasattr(self, "worker"):
-            return
-        self.worker.cancel_event.set()
-        for signal in (self.worker.progress, self.worker.finished, self.worker.failed,
-                       self.worker.cancelled):
-            signal.disconnect()
-        self.job_requested.disconnect()
-        self.thread_.quit()
-        self.thread_.wait()
-        del self.worker
-
-    def closeEvent(self, event: Any) -> None:
-        """Stop the worker thread before the window goes."""
-        self.cleanup()
-        super().closeEvent(event)
 
     # ----------------------------------------------------------------- actions
     def point(self) -> tuple[float, float]:
@@ -428,8 +396,8 @@ class BatchLabWindow(QtWidgets.QMainWindow):
 
     def cancel(self) -> None:
         """Ask the running estimate to stop (it does so between chunks)."""
-        if self.busy is not None and hasattr(self, "worker"):
-            self.worker.cancel_event.set()
+        if self.busy is not None:
+            self.request_cancel()
             self._set_status("Cancelling…")
 
     @QtCore.Slot(int, int)

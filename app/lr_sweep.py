@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
+from app.lab_window import LabWindow
 from optim_core.errors import ConfigError
 from optim_core.problems import PROBLEMS, make_problem
 from optim_core.sweep import SweepCancelled, SweepResult, log_grid, lr_sweep
@@ -72,10 +72,8 @@ class Worker(QtCore.QObject):
             self.finished.emit(result)
 
 
-class LrSweepWindow(QtWidgets.QMainWindow):
+class LrSweepWindow(LabWindow):
     """The lr sweep. ``LrSweepWindow(parent).show()`` opens it beside the main window."""
-
-    job_requested = QtCore.Signal(object)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None, *, seed: int = 0) -> None:
         super().__init__(parent)
@@ -88,7 +86,7 @@ class LrSweepWindow(QtWidgets.QMainWindow):
         self.last_status = ""
         self._build()
         self.run_button.setFocus()
-        self._start_worker()
+        self.start_worker(Worker())
 
     # ----------------------------------------------------------------- layout
     def _build(self) -> None:
@@ -157,36 +155,6 @@ class LrSweepWindow(QtWidgets.QMainWindow):
         return row
 
     # ----------------------------------------------------------------- worker
-    def _start_worker(self) -> None:
-        self.thread_ = QtCore.QThread(self)
-        self.worker = Worker()
-        self.worker.moveToThread(self.thread_)
-        self.job_requested.connect(self.worker.run_job)
-        self.worker.progress.connect(self._on_progress)
-        self.worker.finished.connect(self._on_finished)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.cancelled.connect(self._on_cancelled)
-        self.thread_.finished.connect(self.worker.deleteLater)
-        self.thread_.start()
-
-    def cleanup(self) -> None:
-        """Stop the worker: disconnect its results first, cancel, then end the thread."""
-        if not hasattr(self, "worker"):
-            return
-        self.worker.cancel_event.set()
-        for signal in (self.worker.progress, self.worker.finished, self.worker.failed,
-                       self.worker.cancelled):
-            signal.disconnect()
-        self.job_requested.disconnect()
-        self.thread_.quit()
-        self.thread_.wait()
-        del self.worker
-
-    def closeEvent(self, event: Any) -> None:
-        """Stop the worker thread before the window goes."""
-        self.cleanup()
-        super().closeEvent(event)
-
     # ----------------------------------------------------------------- actions
     def optimizers(self) -> tuple[str, ...]:
         """The checked optimizers, in the order shown."""
@@ -218,13 +186,12 @@ class LrSweepWindow(QtWidgets.QMainWindow):
         self.progress.setValue(0)
         runs = len(job.optimizers) * len(job.lrs)
         self._set_status(f"Running {runs} runs of {job.steps} steps…")
-        self.worker.cancel_event.clear()
-        self.job_requested.emit(job)
+        self.send(job)
 
     def cancel(self) -> None:
         """Ask the running sweep to stop (it does so between chunks of steps)."""
-        if self.busy and hasattr(self, "worker"):
-            self.worker.cancel_event.set()
+        if self.busy:
+            self.request_cancel()
             self._set_status("Cancelling…")
 
     def _set_busy(self, busy: bool) -> None:
