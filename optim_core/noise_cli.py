@@ -13,9 +13,7 @@ import csv
 import io
 import json
 import math
-import sys
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -28,10 +26,9 @@ from optim_core.noise import (
     fit_range,
     noise_curve,
 )
-from optim_core.problems import FiniteSumProblem, make_problem
+from optim_core.problems import FiniteSumProblem, problem_from_argument
 from optim_core.results import atomic_write
 
-EXIT_BAD_INPUT = 2
 DEFAULT_DRAWS = 2000
 MAX_DRAWS = 10_000_000
 
@@ -58,15 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the command; return the exit status (2 with ``error: …`` on stderr for bad input)."""
-    try:
-        return _run(args)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-
-
-def _run(args: argparse.Namespace) -> int:
+    """Run the command; bad input raises ConfigError (``cli.main`` prints it, exit status 2)."""
     if args.out is not None and Path(args.out).suffix.lower() not in (".csv", ".json"):
         raise ConfigError("out", args.out, "a file ending in .csv or .json")
     problem = _problem(args.problem)
@@ -88,13 +77,7 @@ def _run(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------ input
 def _problem(text: str) -> FiniteSumProblem:
-    config: Any = text
-    if text.lstrip().startswith("{"):
-        try:
-            config = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError("problem", text, f"valid JSON ({exc.msg})") from None
-    problem = make_problem(config)
+    problem = problem_from_argument(text)
     if not isinstance(problem, FiniteSumProblem):
         raise ConfigError("problem", problem.name,
                           f"a finite-sum problem: {', '.join(finite_sum_problem_names())}")

@@ -14,18 +14,16 @@ import csv
 import io
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from optim_core.errors import ConfigError
-from optim_core.problems import Problem, make_problem
+from optim_core.problems import Problem, problem_from_argument
 from optim_core.results import atomic_write
 from optim_core.sweep import DEFAULT_OPTIMIZERS, SweepResult, log_grid, lr_sweep
 
-EXIT_BAD_INPUT = 2
 DEFAULT_LRS = "1e-4:1:13"
 DEFAULT_STEPS = 300
 TOLERANCE = 10.0  #: "within 10× of the best loss"
@@ -54,18 +52,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the command; return the exit status (2 with ``error: …`` on stderr for bad input)."""
-    try:
-        return _run(args)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-
-
-def _run(args: argparse.Namespace) -> int:
+    """Run the command; bad input raises ConfigError (``cli.main`` prints it, exit status 2)."""
     if args.out is not None and Path(args.out).suffix.lower() not in (".csv", ".json"):
         raise ConfigError("out", args.out, "a file ending in .csv or .json")
-    problem = _problem(args.problem)
+    problem = problem_from_argument(args.problem)
     optimizers = [name.strip() for name in args.optimizers.split(",") if name.strip()]
     result = lr_sweep(problem, optimizers, parse_lrs(args.lrs), steps=args.steps,
                       batch_size=args.batch_size, seed=args.seed)
@@ -78,16 +68,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------ input
-def _problem(text: str) -> Problem:
-    config: Any = text
-    if text.lstrip().startswith("{"):
-        try:
-            config = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError("problem", text, f"valid JSON ({exc.msg})") from None
-    return make_problem(config)
-
-
 def parse_lrs(text: str) -> np.ndarray:
     """``"1e-4:1:13"`` (log-spaced lo:hi:count) or ``"0.01,0.1,1"`` → learning rates."""
     if ":" in text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,3 +41,14 @@ def make_problem(config: str | Mapping[str, Any], field: str = "problem") -> Pro
     cls = PROBLEMS[name]
     specs = {spec.name: spec for spec in cls.parameters}
     return cls(**validate_all(specs, params, field))
+
+
+def problem_from_argument(text: str, field: str = "problem") -> Problem:
+    """A problem from a command-line argument: a name, or a JSON object with ``name``."""
+    config: Any = text
+    if text.lstrip().startswith("{"):
+        try:
+            config = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(field, text, f"valid JSON ({exc.msg})") from None
+    return make_problem(config, field)

@@ -1,19 +1,16 @@
 """``noise``: the table it prints, the files it writes, and how it refuses bad input."""
 
-import argparse
 import csv
 import json
 
 import pytest
 
-from optim_core import noise_cli
+from optim_core import cli
 
 
 def run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    noise_cli.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["noise", *argv])
-    return args.handler(args)
+    """The command as users run it, through ``python -m optim_core``'s entry point."""
+    return cli.main(["noise", *argv])
 
 
 def test_prints_measured_theoretical_and_ratio(capsys):

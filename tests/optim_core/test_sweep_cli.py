@@ -1,6 +1,5 @@
 """``sweep``: the table it prints, the files it writes, and how it refuses bad input."""
 
-import argparse
 import csv
 import json
 import math
@@ -12,10 +11,8 @@ from optim_core import cli, sweep_cli
 
 
 def run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    sweep_cli.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["sweep", *argv])
-    return args.handler(args)
+    """The command as users run it, through ``python -m optim_core``'s entry point."""
+    return cli.main(["sweep", *argv])
 
 
 def test_prints_lr_rows_and_optimizer_columns(capsys):
