@@ -378,10 +378,12 @@ def _damped_step(
     eye = torch.eye(2, dtype=w.dtype)
     damping = 0.0 if damping < 1e-8 * scale else damping
     while damping <= 1e8 * scale:
-        damped = hess + damping * eye
-        if int(torch.linalg.cholesky_ex(damped).info) == 0:
-            step = torch.linalg.solve(damped, grad)
-            if loss(w - step) <= value:
+        factor, info = torch.linalg.cholesky_ex(hess + damping * eye)
+        if int(info) == 0:
+            # Solve with the factor itself: a barely definite H passes Cholesky yet may be
+            # singular to a general solver (then the step is huge or not finite, and refused).
+            step = torch.cholesky_solve(grad.unsqueeze(-1), factor).squeeze(-1)
+            if bool(torch.isfinite(step).all()) and loss(w - step) <= value:
                 return step, damping
         damping = max(10.0 * damping, 1e-8 * scale)
     return None
