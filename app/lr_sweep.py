@@ -102,8 +102,7 @@ class LrSweepWindow(LabWindow):
             "Press Run.")
         self.statusBar().addWidget(self.status, 1)
 
-    def _controls(self) -> QtWidgets.QHBoxLayout:
-        row = QtWidgets.QHBoxLayout()
+    def _controls(self) -> QtWidgets.QVBoxLayout:
         self.problem_combo = QtWidgets.QComboBox()
         for name, cls in PROBLEMS.items():  # shown by title, known by name
             self.problem_combo.addItem(cls.title, name)
@@ -139,20 +138,26 @@ class LrSweepWindow(LabWindow):
         self.progress.setMaximumWidth(160)
         self.progress.setTextVisible(True)
         self.progress.setValue(0)
-        row.addWidget(QtWidgets.QLabel("Problem"))
-        row.addWidget(self.problem_combo)
-        row.addSpacing(10)
-        row.addLayout(boxes)
-        row.addSpacing(10)
+        # two rows, so that the window fits a 1280-pixel lab screen with room to spare
+        what = QtWidgets.QHBoxLayout()
+        what.addWidget(QtWidgets.QLabel("Problem"))
+        what.addWidget(self.problem_combo)
+        what.addSpacing(10)
+        what.addLayout(boxes)
+        what.addStretch(1)
+        grid = QtWidgets.QHBoxLayout()
         for label, widget in (("lr from", self.lr_from), ("to", self.lr_to),
                               ("points", self.count_spin), ("steps", self.steps_spin)):
-            row.addWidget(QtWidgets.QLabel(label))
-            row.addWidget(widget)
-            row.addSpacing(4)
-        row.addStretch(1)
+            grid.addWidget(QtWidgets.QLabel(label))
+            grid.addWidget(widget)
+            grid.addSpacing(4)
+        grid.addStretch(1)
         for widget in (self.run_button, self.cancel_button, self.progress):
-            row.addWidget(widget)
-        return row
+            grid.addWidget(widget)
+        rows = QtWidgets.QVBoxLayout()
+        rows.addLayout(what)
+        rows.addLayout(grid)
+        return rows
 
     # ----------------------------------------------------------------- worker
     # ----------------------------------------------------------------- actions

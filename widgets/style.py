@@ -285,7 +285,25 @@ def style_plot(plot: pg.PlotItem, *, grid: bool = True) -> None:
 
 class TickAxis(pg.AxisItem):
     """An axis whose tick labels read like a textbook: 2.5×10¹², 10⁻⁵, −0.5, and on a log
-    scale 1, 10, 10², 10⁻³ throughout (pyqtgraph mixes "0.001" and "10⁻⁵" on one axis)."""
+    scale 1, 10, 10², 10⁻³ throughout (pyqtgraph mixes "0.001" and "10⁻⁵" on one axis).
+
+    Where a log axis spans at most :data:`_FEW_DECADES`, its minor ticks (2…9 × 10ᵏ) are
+    labelled too and every label is a plain decimal — 0.05, 0.1, 0.2 rather than 0.05, 10⁻¹,
+    0.2 — with only the 2× and 5× ticks labelled where they cover most of a decade, so that 0.9
+    never overprints 1. Wider axes label only the powers of ten.
+    """
+
+    _FEW_DECADES = 2.0
+    _PLAIN_DECADES = range(-3, 4)  #: 0.001 … 1000 read better than their powers of ten
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._few_decades = False
+
+    def logTickValues(self, minVal: float, maxVal: float, size: float,
+                      stdTicks: list) -> list:
+        self._few_decades = maxVal - minVal <= self._FEW_DECADES
+        return super().logTickValues(minVal, maxVal, size, stdTicks)
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         """Linear ticks: pyqtgraph's numbers, with powers of ten and a true minus sign."""
@@ -294,12 +312,17 @@ class TickAxis(pg.AxisItem):
         return [_pretty_number(s) for s in super().tickStrings(values, scale, spacing)]
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        """Log ticks: integer exponents as powers of ten, other (minor) ticks compactly."""
+        """Log ticks: integer exponents as powers of ten, minor ticks as plain decimals."""
+        sparse = len(values) > 1 and max(values) - min(values) > 0.7
         out = []
         for v in values:
             k = round(v)
             if abs(v - k) > 1e-9:
-                out.append(_pretty_number(f"{10.0**v * scale:.2g}"))
+                mantissa = round(10.0 ** (v - math.floor(v)))
+                unlabelled = not self._few_decades or (sparse and mantissa not in (2, 5))
+                out.append("" if unlabelled else _pretty_number(f"{10.0**v * scale:.2g}"))
+            elif self._few_decades and k in self._PLAIN_DECADES:
+                out.append(f"{10.0**k:.{max(0, -k)}f}")
             else:
                 out.append({0: "1", 1: "10"}.get(k, pow10_label(k)))
         return out

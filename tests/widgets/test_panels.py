@@ -296,6 +296,19 @@ def test_nice_number_and_tick_labels(qapp):
     assert axis.tickStrings([-0.5, 0.5], 1.0, 0.5) == ["−0.5", "0.5"]
     axis.setLogMode(y=True)
     assert axis.tickStrings([-3.0, 0.0, 1.0, 2.0], 1.0, 1.0) == ["10⁻³", "1", "10", "10²"]
+    axis.logTickValues(-0.5, 0.8, 200, [(1.0, [0.0])])  # a short axis labels minor ticks
+    # minor ticks over most of a decade: only 2× and 5× are labelled, 0.9 would overprint 1
+    minor = list(np.log10([0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 2.0, 3.0, 4.0, 5.0]))
+    assert axis.tickStrings(minor, 1.0, None) == ["", "0.5", "", "", "", "", "2", "", "", "5"]
+    few = list(np.log10([3.0, 4.0, 5.0]))
+    assert axis.tickStrings(few, 1.0, None) == ["3", "4", "5"]
+    # beside labelled minor ticks the decades are plain decimals too: 0.05, 0.1, 0.2
+    axis.logTickValues(-1.5, -0.2, 200, [(1.0, [-1.0])])
+    assert axis.tickStrings([-1.0], 1.0, 1.0) == ["0.1"]
+    axis.logTickValues(-6.0, 2.0, 200, [(2.0, [-6.0, -4.0, -2.0, 0.0, 2.0]),
+                                         (1.0, [-5.0, -3.0, -1.0, 1.0]), (0.5, [])])
+    assert axis.tickStrings([-2.0], 1.0, 2.0) == ["10⁻²"]
+    assert axis.tickStrings(list(np.log10([0.2, 0.5])), 1.0, None) == ["", ""]
 
 
 # --- landscape ------------------------------------------------------------------------------
