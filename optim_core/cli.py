@@ -27,6 +27,7 @@ from optim_core.optimizers import BUILT_IN, get_rule, optimizer_names
 from optim_core.problems import PROBLEMS, make_problem
 from optim_core.results import (
     atomic_write,
+    check_out_folder,
     final_index,
     output_format,
     run_experiment,
@@ -115,9 +116,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _run_and_report(experiment: Experiment, out: str | None) -> int:
     result = run_experiment(experiment)
+    if out is not None:  # write first: a failed write must print nothing but its error
+        write_result(result, out)
     print(summary(result))
     if out is not None:
-        write_result(result, out)
         print(f"wrote {out}")
     return 0
 
@@ -252,13 +254,9 @@ def _value(value: Any) -> str:
 # ---------------------------------------------------------------------------------- guards
 def _check_out(out: str, suffix: str) -> None:
     """Check ``--out`` before any work: the extension, and a folder that exists to write in."""
-    path = Path(out)
-    if path.suffix.lower() != suffix:
+    if Path(out).suffix.lower() != suffix:
         raise ConfigError("out", out, f"a file ending in {suffix}")
-    if not path.parent.is_dir():
-        raise ConfigError("out", out, f"a file in an existing folder ({path.parent} is none)")
-    if path.is_dir():
-        raise ConfigError("out", out, "a file, not a folder")
+    check_out_folder(out)
 
 
 def _refuse_same_file(out: str, experiment: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import torch
 
 from optim_core.errors import ConfigError
-from optim_core.optimizers import get_rule
+from optim_core.optimizers import get_rule, optimizer_names
 from optim_core.params import ParamSpec, validate_all
 from optim_core.problems import Problem, make_problem
 
@@ -136,7 +137,7 @@ def parse_experiment(config: Any) -> Experiment:
     seed = SEED.validate(config.get("seed", SEED.default))
     device = parse_device(config.get("device", "cpu"))
     dtype = config.get("dtype", "float64")
-    if dtype not in DTYPES:
+    if not isinstance(dtype, str) or dtype not in DTYPES:
         raise ConfigError("dtype", dtype, f"allowed: {', '.join(DTYPES)}")
     grad_noise = GRAD_NOISE.validate(config.get("grad_noise", 0.0))
     runs_config = config.get("runs")
@@ -144,10 +145,9 @@ def parse_experiment(config: Any) -> Experiment:
         raise ConfigError("runs", runs_config, "a non-empty list of run objects")
     runs = []
     for i, run in enumerate(runs_config):
-        if isinstance(run, Mapping) and run.get("enabled", True) is False:
-            continue
         spec = parse_run(run, f"runs[{i}]", problem)
-        runs.extend(replace(spec, start=s) for s in starts)
+        if run.get("enabled", True) is not False:
+            runs.extend(replace(spec, start=s) for s in starts)
     if not runs:
         raise ConfigError("runs", runs_config, "at least one enabled run")
     return Experiment(problem=problem, runs=tuple(runs), steps=steps, batch_size=batch_size,
@@ -161,7 +161,11 @@ def parse_run(run: Any, where: str, problem: Problem | None = None) -> RunSpec:
         raise ConfigError(where, run, "a run object with an 'optimizer'")
     if "optimizer" not in run:
         raise ConfigError(f"{where}.optimizer", None, "every run needs an optimizer")
-    rule = get_rule(run["optimizer"], f"{where}.optimizer")
+    name = run["optimizer"]
+    if not isinstance(name, str):  # get_rule is cached: a list or object would not hash
+        raise ConfigError(f"{where}.optimizer", name,
+                          f"known optimizers: {', '.join(optimizer_names())}")
+    rule = get_rule(name, f"{where}.optimizer")
     specs = {spec.name: spec for spec in rule.hyperparameters}
     reserved = set(RUN_KEYS)
     hyper_in = {k: v for k, v in run.items() if k not in reserved}
@@ -171,9 +175,11 @@ def parse_run(run: Any, where: str, problem: Problem | None = None) -> RunSpec:
                for name, spec in RUN_OPTIONS.items()}
     if problem is not None:
         check_batch_size(options["batch_size"], problem, f"{where}.batch_size")
-    label = run.get("label") or default_label(rule.name, hyper)
-    if not isinstance(label, str):
-        raise ConfigError(f"{where}.label", label, "a string")
+    label = run.get("label")
+    if label is None or label == "":
+        label = default_label(rule.name, hyper)
+    if not isinstance(label, str) or not _is_text(label):
+        raise ConfigError(f"{where}.label", label, "a string of Unicode text")
     color = run.get("color")
     if color is not None and not _is_colour(color):
         raise ConfigError(f"{where}.color", color, "a colour like '#1f77b4'")
@@ -195,6 +201,10 @@ def parse_device(device: Any) -> str:
     available = available_devices()
     if not isinstance(device, str) or device.split(":")[0] not in available:
         raise ConfigError("device", device, f"available here: {', '.join(available)}")
+    try:
+        torch.device(device)
+    except RuntimeError:
+        raise ConfigError("device", device, f"available here: {', '.join(available)}") from None
     if device.startswith("cuda:"):
         index = device.split(":", 1)[1]
         if not index.isdigit() or int(index) >= torch.cuda.device_count():
@@ -221,15 +231,22 @@ def load_experiment(path: str | Path) -> Experiment:
 def read_json(path: str | Path) -> Any:
     """Read a JSON file, turning I/O and syntax errors into ConfigError naming the file."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (as Windows Notepad writes) is skipped
+        text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise ConfigError("file", str(path), f"a readable file ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("file", str(path), f"UTF-8 text (byte {exc.start} is not)") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             "file", str(path), f"valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise ConfigError("file", str(path), "valid JSON (it is nested too deeply)") from None
+    except ValueError:  # an integer of more digits than Python converts (4300)
+        raise ConfigError("file", str(path), "valid JSON (a number has too many digits)") from None
 
 
 def _parse_starts(config: Mapping[str, Any], problem: Problem) -> list[tuple[float, float]]:
@@ -268,10 +285,15 @@ def _refuse_unknown(config: Mapping[str, Any], known: tuple[str, ...], where: st
 
 
 def _is_colour(value: Any) -> bool:
-    if not isinstance(value, str) or not value.startswith("#") or len(value) not in (4, 7, 9):
-        return False
+    # not int(…, 16): it also takes "#-12", "# 12" and "#1_2"
+    return (isinstance(value, str) and value.startswith("#") and len(value) in (4, 7, 9)
+            and all(c in string.hexdigits for c in value[1:]))
+
+
+def _is_text(value: str) -> bool:
+    """Whether ``value`` can be written as UTF-8 (no lone surrogates from JSON ``\\ud800``)."""
     try:
-        int(value[1:], 16)
-    except ValueError:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
         return False
     return True

@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from optim_core.errors import ConfigError
+from optim_core.experiment import SEED
 from optim_core.noise import (
     NoiseCurve,
     default_batch_sizes,
@@ -27,7 +28,7 @@ from optim_core.noise import (
     noise_curve,
 )
 from optim_core.problems import FiniteSumProblem, problem_from_argument
-from optim_core.results import atomic_write
+from optim_core.results import atomic_write, check_out_folder
 
 DEFAULT_DRAWS = 2000
 MAX_DRAWS = 10_000_000
@@ -58,19 +59,23 @@ def run(args: argparse.Namespace) -> int:
     """Run the command; bad input raises ConfigError (``cli.main`` prints it, exit status 2)."""
     if args.out is not None and Path(args.out).suffix.lower() not in (".csv", ".json"):
         raise ConfigError("out", args.out, "a file ending in .csv or .json")
+    if args.out is not None:
+        check_out_folder(args.out)
     problem = _problem(args.problem)
     point = _point(args.at, problem)
     sizes = _batch_sizes(args.batch_sizes, problem.n_samples)
     if not 2 <= args.draws <= MAX_DRAWS:
         raise ConfigError("draws", args.draws, f"an integer from 2 to {MAX_DRAWS}")
+    seed = SEED.validate(args.seed, "seed")  # as sweep and run: torch refuses seeds ≥ 2⁶⁴
     generator = torch.Generator(device="cpu")
-    generator.manual_seed(args.seed)
+    generator.manual_seed(seed)
     curve = noise_curve(problem, point, sizes, args.draws, generator,
                         time_gradients=not args.no_timing)
-    print(report(problem.name, curve, args.seed))
-    if args.out is not None:
+    if args.out is not None:  # write first: a failed write must print nothing but its error
         text = to_csv(curve) if args.out.lower().endswith(".csv") else to_json(problem, curve)
         atomic_write(args.out, lambda stream: stream.write(text.encode("utf-8")))
+    print(report(problem.name, curve, seed))
+    if args.out is not None:
         print(f"wrote {args.out}")
     return 0
 
@@ -164,7 +169,7 @@ def to_json(problem: FiniteSumProblem, curve: NoiseCurve) -> str:
             for row in curve.rows()]
     payload = {
         "problem": problem.config(), "at": list(curve.point), "n_samples": curve.n_samples,
-        "draws": curve.draws, "full_grad": curve.full_grad.tolist(),
-        "sigma": curve.sigma.tolist(), "rows": rows,
+        "draws": curve.draws, "full_grad": [clean(v) for v in curve.full_grad.tolist()],
+        "sigma": [clean(v) for v in curve.sigma.tolist()], "rows": rows,
     }
     return json.dumps(payload, indent=2, allow_nan=False) + "\n"

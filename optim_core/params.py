@@ -101,7 +101,10 @@ class ParamSpec:
                 raise ConfigError(field, shown, self.allowed())
             value = int(value)
         else:
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # an integer too large for a float (JSON allows 1000 digits)
+                raise ConfigError(field, shown, self.allowed()) from None
             if not math.isfinite(value):
                 raise ConfigError(field, shown, self.allowed())
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
@@ -140,7 +143,7 @@ def validate_all(
         raise ConfigError(
             f"{prefix}.{name}" if prefix else name,
             values[name],
-            f"unknown name {name!r}; known: {', '.join(specs)}",
+            f"unknown name {name!r}; known: {', '.join(specs) or 'none'}",
         )
     out: dict[str, Any] = {}
     for name, spec in specs.items():

@@ -148,6 +148,15 @@ def output_format(path: str | Path) -> str:
     return suffix
 
 
+def check_out_folder(out: str | Path) -> None:
+    """Check an ``--out`` path before any work: a file (not a folder) in a folder that exists."""
+    path = Path(out)
+    if not path.parent.is_dir():
+        raise ConfigError("out", str(out), f"a file in an existing folder ({path.parent} is none)")
+    if path.is_dir():
+        raise ConfigError("out", str(out), "a file, not a folder")
+
+
 def write_result(result: Mapping[str, Any], path: str | Path) -> None:
     """Save ``result`` as JSON, CSV or NPZ (by extension), atomically.
 

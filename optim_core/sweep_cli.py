@@ -21,7 +21,7 @@ import numpy as np
 
 from optim_core.errors import ConfigError
 from optim_core.problems import Problem, problem_from_argument
-from optim_core.results import atomic_write
+from optim_core.results import atomic_write, check_out_folder
 from optim_core.sweep import DEFAULT_OPTIMIZERS, SweepResult, log_grid, lr_sweep
 
 DEFAULT_LRS = "1e-4:1:13"
@@ -55,14 +55,17 @@ def run(args: argparse.Namespace) -> int:
     """Run the command; bad input raises ConfigError (``cli.main`` prints it, exit status 2)."""
     if args.out is not None and Path(args.out).suffix.lower() not in (".csv", ".json"):
         raise ConfigError("out", args.out, "a file ending in .csv or .json")
+    if args.out is not None:
+        check_out_folder(args.out)
     problem = problem_from_argument(args.problem)
     optimizers = [name.strip() for name in args.optimizers.split(",") if name.strip()]
     result = lr_sweep(problem, optimizers, parse_lrs(args.lrs), steps=args.steps,
                       batch_size=args.batch_size, seed=args.seed)
-    print(report(result))
-    if args.out is not None:
+    if args.out is not None:  # write first: a failed write must print nothing but its error
         text = to_csv(result) if args.out.lower().endswith(".csv") else to_json(problem, result)
         atomic_write(args.out, lambda stream: stream.write(text.encode("utf-8")))
+    print(report(result))
+    if args.out is not None:
         print(f"wrote {args.out}")
     return 0
 

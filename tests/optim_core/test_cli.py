@@ -214,6 +214,54 @@ def test_bad_input_from_the_shell_exits_2_without_a_traceback(tmp_path, what, te
     assert not (tmp_path / "result.json").exists()
 
 
+OUT_COMMANDS = {
+    # command line with {exp} (an experiment file) and {out} (the output path), out suffix
+    "run .json": (["run", "{exp}", "--out", "{out}"], ".json"),
+    "run .csv": (["run", "{exp}", "--out", "{out}"], ".csv"),
+    "run .npz": (["run", "{exp}", "--out", "{out}"], ".npz"),
+    "demo": (["demo", "--steps", "5", "--out", "{out}"], ".json"),
+    "export-script": (["export-script", "{exp}", "--out", "{out}"], ".py"),
+    "sweep": (["sweep", "--problem", "booth", "--optimizers", "SGD", "--lrs", "0.01",
+               "--steps", "5", "--out", "{out}"], ".json"),
+    "noise": (["noise", "--problem", FINITE_SUM or "linear_regression", "--batch-sizes", "1",
+               "--draws", "10", "--no-timing", "--out", "{out}"], ".csv"),
+}
+
+
+@pytest.mark.parametrize(("argv", "suffix"), OUT_COMMANDS.values(), ids=OUT_COMMANDS.keys())
+def test_a_failed_write_prints_only_its_error_and_keeps_the_old_file(tmp_path, capsys,
+                                                                     monkeypatch, argv, suffix):
+    exp = _write(tmp_path / "exp.json", GOOD)
+    out = tmp_path / f"result{suffix}"
+    out.write_bytes(b"old")
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("optim_core.results.os.fsync", disk_full)
+    assert cli.main([a.format(exp=exp, out=out) for a in argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no summary of work whose file was not written
+    assert captured.err == f"error: out: {str(out)!r} is not allowed; a writable file " \
+                           "(No space left on device)\n"
+    assert out.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.json", out.name]
+
+
+@pytest.mark.parametrize("where", ["missing folder", "a folder"])
+@pytest.mark.parametrize(("argv", "suffix"), OUT_COMMANDS.values(), ids=OUT_COMMANDS.keys())
+def test_out_is_checked_before_any_work(tmp_path, capsys, argv, suffix, where):
+    exp = _write(tmp_path / "exp.json", GOOD)
+    out = tmp_path / ("nowhere" if where == "missing folder" else "") / f"result{suffix}"
+    if where == "a folder":
+        out.mkdir()
+    assert cli.main([a.format(exp=exp, out=out) for a in argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"error: out: {str(out)!r} is not allowed; a file")
+    assert captured.err.count("\n") == 1
+
+
 @pytest.mark.parametrize("args", [[], ["fly"], ["run"], ["demo", "--steps", "many"]])
 def test_usage_errors_exit_2(args, capsys):
     with pytest.raises(SystemExit) as info:

@@ -78,16 +78,30 @@ def test_load_experiment_reads_a_file(tmp_path):
     ("", "valid JSON"),
     ('{"problem": "rosenbrock",\n "runs": [}', "line 2"),
     ("{'problem': 'rosenbrock'}", "valid JSON"),
-])
+    (b'{"problem": "rosenbrock", "runs": [{"optimizer": "SGD", "label": "\xff"}]}',
+     "UTF-8 text"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"problem": "rosenbrock", "seed": ' + "1" * 5000 + "}", "too many digits"),
+], ids=["missing", "empty", "syntax error", "single quotes", "not UTF-8", "deep nesting",
+        "5000-digit number"])
 def test_unreadable_files_are_config_errors_on_file(tmp_path, text, allowed):
     path = tmp_path / "exp.json"
-    if text is not None:
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    elif text is not None:
         path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_experiment(path)
     assert info.value.field == "file"
     assert info.value.value == str(path)
     assert allowed in info.value.allowed
+
+
+def test_a_byte_order_mark_is_skipped(tmp_path):
+    path = tmp_path / "exp.json"
+    config = ROUND_TRIPS["one start, defaults filled in"]
+    path.write_text(json.dumps(config), encoding="utf-8-sig")  # as Windows Notepad saves
+    assert load_experiment(path).runs == parse_experiment(config).runs
 
 
 RUN = {"optimizer": "SGD"}
@@ -134,7 +148,45 @@ BAD_CONFIGS = [
      "float16"),
     ("unknown device", {"problem": "rosenbrock", "device": "tpu", "runs": [RUN]}, "device",
      "tpu"),
+    ("device index not a number", {"problem": "rosenbrock", "device": "cpu:x", "runs": [RUN]},
+     "device", "cpu:x"),
+    ("dtype a list", {"problem": "rosenbrock", "dtype": ["float32"], "runs": [RUN]}, "dtype",
+     ["float32"]),
+    ("optimizer a list", {"problem": "rosenbrock", "runs": [{"optimizer": ["SGD"]}]},
+     "runs[0].optimizer", ["SGD"]),
+    ("optimizer an object", {"problem": "rosenbrock", "runs": [{"optimizer": {"name": "SGD"}}]},
+     "runs[0].optimizer", {"name": "SGD"}),
+    ("lr an integer beyond float", {"problem": "rosenbrock",
+                                    "runs": [{"optimizer": "SGD", "lr": 10**400}]},
+     "runs[0].lr", 10**400),
+    ("label 0", {"problem": "rosenbrock", "runs": [{"optimizer": "SGD", "label": 0}]},
+     "runs[0].label", 0),
+    ("label false", {"problem": "rosenbrock", "runs": [{"optimizer": "SGD", "label": False}]},
+     "runs[0].label", False),
+    ("label with a lone surrogate", {"problem": "rosenbrock",
+                                     "runs": [{"optimizer": "SGD", "label": "a\ud800b"}]},
+     "runs[0].label", "a\ud800b"),
+    ("colour with a sign", {"problem": "rosenbrock",
+                            "runs": [{"optimizer": "SGD", "color": "#-12"}]},
+     "runs[0].color", "#-12"),
+    ("colour with a space", {"problem": "rosenbrock",
+                             "runs": [{"optimizer": "SGD", "color": "# 12"}]},
+     "runs[0].color", "# 12"),
+    ("disabled run with an unknown optimizer",
+     {"problem": "rosenbrock", "runs": [RUN, {"optimizer": "Adamm", "enabled": False}]},
+     "runs[1].optimizer", "Adamm"),
 ]
+
+
+@pytest.mark.parametrize(("config", "allowed"), [
+    ({"problem": {"name": "rosenbrock", "a": 1}, "runs": [RUN]}, "unknown name 'a'; known: none"),
+    ({"problem": {"name": "quadratic", "a": 1}, "runs": [RUN]},
+     "unknown name 'a'; known: condition, angle"),
+], ids=["problem without parameters", "problem with parameters"])
+def test_an_unknown_parameter_lists_the_known_ones(config, allowed):
+    with pytest.raises(ConfigError) as info:
+        parse_experiment(config)
+    assert info.value.field == "problem.a" and info.value.allowed == allowed
 
 
 @pytest.mark.parametrize(("config", "field", "value"), [c[1:] for c in BAD_CONFIGS],

@@ -53,9 +53,24 @@ def test_out_writes_the_table(tmp_path, capsys, suffix):
         (["--problem", "linear_regression", "--batch-sizes", "a"], "comma-separated"),
         (["--problem", "linear_regression", "--draws", "1"], "from 2 to"),
         (["--problem", "linear_regression", "--out", "x.npz"], ".csv or .json"),
+        (["--problem", "linear_regression", "--seed", str(2**64)], "seed: "),
+        (["--problem", "linear_regression", "--seed", "-1"], "seed: "),
     ],
 )
 def test_bad_input_exits_2_with_one_error_line(capsys, argv, message):
     assert run(argv) == 2
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.err
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_out_is_written_where_sigma_overflows(tmp_path, capsys, suffix):
+    out = tmp_path / f"noise{suffix}"
+    assert run(["--problem", "linear_regression", "--at=1e300,2", "--batch-sizes", "1,2",
+                "--draws", "10", "--no-timing", "--out", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    if suffix == ".json":
+        data = json.loads(out.read_text())  # strict JSON: the infinite σ is null
+        assert data["sigma"] == [None, None] and data["full_grad"][0] > 1e300
