@@ -83,10 +83,12 @@ class TorchOptimizer(OptimizerRule):
         return self.cls([param], **{k: v for k, v in hyper.items()})
 
     def check(self, hyper: Mapping[str, Any], field: str) -> None:
-        # build it and take one step: some values are only refused when stepping
+        # build it and take one step: some values are only refused when stepping. Any error
+        # counts: torch's own checks raise ValueError, but a value they let through can fail
+        # deeper (LBFGS history_size=0: IndexError; ASGD alpha=1e308: OverflowError).
         try:
             self._probe_step(hyper)
-        except (ValueError, TypeError, RuntimeError, KeyError) as exc:
+        except Exception as exc:
             defaults = {s.name: s.default for s in self.hyperparameters}
             name = _blamed(str(exc), hyper, defaults)
             where = f"{field}.{name}" if name else field

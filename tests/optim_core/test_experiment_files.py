@@ -144,6 +144,13 @@ BAD_CONFIGS = [
      "runs[0].clip_norm", 0),
     ("torch refuses lr", {"problem": "rosenbrock", "runs": [{"optimizer": "NAdam", "lr": -1}]},
      "runs[0].lr", -1.0),
+    # values torch's own checks let through, which fail deeper in its step
+    ("LBFGS history_size = 0", {"problem": "rosenbrock",
+                                "runs": [{"optimizer": "LBFGS", "history_size": 0}]},
+     "runs[0].history_size", 0),
+    ("ASGD alpha = 1e308", {"problem": "rosenbrock",
+                            "runs": [{"optimizer": "ASGD", "alpha": 1e308}]},
+     "runs[0].alpha", 1e308),
     ("unknown dtype", {"problem": "rosenbrock", "dtype": "float16", "runs": [RUN]}, "dtype",
      "float16"),
     ("unknown device", {"problem": "rosenbrock", "device": "tpu", "runs": [RUN]}, "device",
