@@ -62,9 +62,12 @@ def _momentum_arrows(snapshot: Snapshot, origin: np.ndarray) -> tuple[np.ndarray
         if momentum <= 0 or not np.isfinite(buffer[r]).all():
             continue
         lr = float(hyper.get("lr", 0.0))
-        velocity[r] = -lr * buffer[r]
-        if hyper.get("nesterov"):
-            classical[r] = origin[r] + momentum * lr * buffer[r]
+        with np.errstate(over="ignore", invalid="ignore"):  # lr = 1e308: no arrow, no warning
+            velocity[r] = -lr * buffer[r]
+            if hyper.get("nesterov"):
+                classical[r] = origin[r] + momentum * lr * buffer[r]
+    velocity[~np.isfinite(velocity).all(axis=1)] = np.nan
+    classical[~np.isfinite(classical).all(axis=1)] = np.nan
     return velocity, classical
 
 

@@ -4,10 +4,15 @@ The grid covers the problem's view window with a margin around it, so panning a 
 the surface. Finite-sum problems evaluate every sample at every grid point, so the grid is
 computed in row blocks that keep the intermediate (rows × columns × samples) tensor small. The
 isolines are traced here too, so the GUI thread only hands ready polylines to the panel.
+
+Sampling a large finite sum takes seconds, so :func:`landscape_grid` asks ``cancelled()`` between
+blocks and between isolines and gives up (:class:`GridCancelled`) when the grid is no longer
+wanted: the window closed, or another problem was chosen meanwhile.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +24,10 @@ from widgets.landscape import display_field, isoline_levels, isoline_polylines
 GRID_POINTS = 241  #: samples per axis (odd: the window's centre is a grid point)
 MARGIN = 0.25  #: extra width on each side, as a fraction of the view window
 MAX_BLOCK_VALUES = 4_000_000  #: grid points × samples evaluated at once
+
+
+class GridCancelled(Exception):
+    """Raised by :func:`landscape_grid` when ``cancelled()`` turned true."""
 
 
 @dataclass(frozen=True)
@@ -37,26 +46,42 @@ class LandscapeGrid:
     isolines: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def landscape_grid(problem: Problem, points: int = GRID_POINTS) -> LandscapeGrid:
-    """Sample ``problem.loss`` on a ``points`` × ``points`` grid around its view window."""
+def landscape_grid(problem: Problem, points: int = GRID_POINTS,
+                   cancelled: Callable[[], bool] = lambda: False) -> LandscapeGrid:
+    """Sample ``problem.loss`` on a ``points`` × ``points`` grid around its view window.
+
+    ``cancelled()`` is asked between blocks of at most MAX_BLOCK_VALUES point-samples and between
+    isolines; when it is true, :class:`GridCancelled` is raised.
+    """
     v = problem.view
     dx, dy = (v.xmax - v.xmin) * MARGIN, (v.ymax - v.ymin) * MARGIN
     x = np.linspace(v.xmin - dx, v.xmax + dx, points)
     y = np.linspace(v.ymin - dy, v.ymax + dy, points)
-    z = np.empty((points, points))
     samples = getattr(problem, "n_samples", 1)
-    rows = max(1, MAX_BLOCK_VALUES // (points * samples))
+    block = max(1, MAX_BLOCK_VALUES // samples)  # grid points per block
     xs = torch.as_tensor(x, dtype=torch.float64)
+    ys = torch.as_tensor(y, dtype=torch.float64)
+    grid = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], dim=-1).reshape(-1, 2)
+    z = np.empty(points * points)
     with torch.no_grad():
-        for start in range(0, points, rows):
-            ys = torch.as_tensor(y[start:start + rows], dtype=torch.float64)
-            w = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], dim=-1)
-            z[start:start + rows] = problem.loss(w).cpu().numpy()
+        for start in range(0, len(grid), block):
+            _check(cancelled)
+            z[start:start + block] = problem.loss(grid[start:start + block]).cpu().numpy()
+    z = z.reshape(points, points)
     minima = tuple(tuple(float(c) for c in m.point) for m in problem.minima)
     values = [m.value for m in problem.minima]
     field = display_field(z, problem.log_scale)
     levels = isoline_levels(field, problem.log_scale)
+    lines = []
+    for level in levels:
+        _check(cancelled)
+        lines.append(isoline_polylines(x, y, field, [level]))
     return LandscapeGrid(x=x, y=y, z=z, log_scale=problem.log_scale, minima=minima,
                          f_min=min(values) if values else None,
                          view=(v.xmin, v.xmax, v.ymin, v.ymax), title=problem.title,
-                         isolines=(levels, isoline_polylines(x, y, field, levels)))
+                         isolines=(levels, np.concatenate(lines) if lines else np.empty((0, 2))))
+
+
+def _check(cancelled: Callable[[], bool]) -> None:
+    if cancelled():
+        raise GridCancelled

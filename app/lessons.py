@@ -20,7 +20,8 @@ class Lesson:
     """One point of the lecture, as an experiment to play.
 
     ``panel`` is the right-hand tab to raise (``"adaptive"`` or ``"noise"``), ``loss_x`` the loss
-    panel's x axis (``"steps"``, ``"sample-gradients"``), ``arrows`` the arrow kinds to show.
+    panel's x axis (one of its choices: ``"steps"``, ``"sample-gradients computed"``…),
+    ``log_loss`` its log scale, ``arrows`` the arrow kinds to show.
     """
 
     key: str
@@ -95,7 +96,7 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         },
         panel="noise",
-        loss_x="sample-gradients",
+        loss_x="sample-gradients computed",
     ),
     # ------------------------------------------------------------------ 2. SGD
     Lesson(

@@ -10,6 +10,7 @@ the program. :meth:`Settings.ephemeral` keeps everything in a temporary director
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -73,9 +74,11 @@ class Settings:
         if value == "max":
             return None
         try:
-            return float(value)
+            speed = float(value)
         except (TypeError, ValueError):
             return default
+        # a hand-edited 0 or nan stopped the engine thread's pacing with an exception per tick
+        return speed if math.isfinite(speed) and speed > 0 else default
 
     def set_speed(self, speed: float | None) -> None:
         self._qsettings.setValue("playback/speed", "max" if speed is None else float(speed))

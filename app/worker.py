@@ -13,7 +13,10 @@ speed, and sends back immutable results through signals only:
 - messages (errors and notices) as plain text: a bad command never kills the thread.
 
 Each load carries a *generation* number that comes back with everything computed from it, so the
-window can drop results of a session it has already replaced.
+window can drop results of a session it has already replaced. A load that a newer one has already
+replaced by the time the worker gets to it is skipped, and its landscape grid (seconds for a large
+sum) is given up half-way, as it is when the engine is stopped: picking problems in a row, or
+closing the window right after picking one, never waits for grids nobody will see.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import numpy as np
 import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
-from app.landscape_grid import LandscapeGrid, landscape_grid
+from app.landscape_grid import GridCancelled, LandscapeGrid, landscape_grid
 from app.noise_draws import NoiseDraws, noise_draws
 from optim_core.errors import ConfigError
 from optim_core.experiment import Experiment
@@ -87,6 +90,9 @@ class Worker(QObject):
         super().__init__()
         self._session: Session | None = None
         self._generation = 0
+        #: the newest generation the window has asked for (written by the Engine in the GUI
+        #: thread, read here: a newer load is on its way)
+        self.latest_generation = 0
         self._problem_key: Any = None
         self._target = 0
         self._speed: float | None = None
@@ -106,21 +112,35 @@ class Worker(QObject):
     # ------------------------------------------------------------------ commands
     @Slot(object)
     def load(self, request: LoadRequest) -> None:
-        """Replace the session (restart) and, if the problem changed, recompute the landscape."""
-        self._generation = request.generation
-        self._target, self._speed = request.target_steps, request.speed
+        """Replace the session (restart) and, if the problem changed, recompute the landscape.
+
+        Skipped when a newer load is already on its way or the engine is stopping."""
+        if self._stale(request.generation):
+            return
         experiment = request.experiment
         key = repr(experiment.problem.config())
         if key != self._problem_key:
-            grid = self._guard(landscape_grid, experiment.problem)
+            try:
+                grid = self._guard(landscape_grid, experiment.problem,
+                                   cancelled=lambda: self._stale(request.generation))
+            except GridCancelled:
+                return
             if isinstance(grid, LandscapeGrid):
                 self._problem_key = key
-                self.landscape.emit(self._generation, grid)
+                self.landscape.emit(request.generation, grid)
+        self._generation = request.generation
+        self._target, self._speed = request.target_steps, request.speed
         session = self._guard(Session.from_experiment, experiment,
                               history_budget=HISTORY_BUDGET)
         self._session = session if isinstance(session, Session) else None
         self._set_playing(request.playing and self._session is not None)
         self._after_command()
+
+    def _stale(self, generation: int) -> bool:
+        """Whether a load of ``generation`` is no longer wanted: a newer one is on its way, or
+        the engine is stopping."""
+        return (generation < self.latest_generation
+                or QThread.currentThread().isInterruptionRequested())
 
     @Slot(int)
     def play(self, command: int) -> None:
@@ -382,6 +402,7 @@ class Engine(QObject):
              playing: bool) -> int:
         """Start a fresh session (a visible restart); returns its generation number."""
         self.generation += 1
+        self._worker.latest_generation = self.generation
         self._load.emit(LoadRequest(self.generation, experiment, target_steps, speed, playing))
         return self.generation
 
@@ -425,6 +446,7 @@ class Engine(QObject):
         """Stop the worker and end its thread; True when it ended within ``timeout_ms``."""
         if not self._thread.isRunning():
             return True
+        self._thread.requestInterruption()  # a landscape grid being computed gives up
         self._shutdown.emit()
         return self._thread.wait(timeout_ms)
 

@@ -17,10 +17,36 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QSlider, QWidget
+from PySide6.QtWidgets import QAbstractSlider, QHBoxLayout, QLineEdit, QSlider, QWidget
 
 #: a red border; ``{cls}`` is the widget's Qt class (QLineEdit, QComboBox)
 INVALID_STYLE = "{cls} {{ border: 1px solid #d32f2f; border-radius: 2px; padding: 1px 3px; }}"
+
+
+#: keys a focused slider moves by, kept from the window's shortcuts (→ is "step" there)
+SLIDER_KEYS = frozenset({
+    Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
+    Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End,
+})
+
+
+class _SliderKeys(QObject):
+    """Event filter: a focused slider keeps its keys even where the window has them as
+    shortcuts (accepting the ShortcutOverride event makes Qt deliver the key press instead)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.key() in SLIDER_KEYS
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            event.accept()
+            return True
+        return super().eventFilter(watched, event)
+
+
+def keep_slider_keys(slider: QAbstractSlider) -> None:
+    """Let ``slider``, when it has focus, move by its arrow, page and Home/End keys even if the
+    window uses one of them as a shortcut."""
+    slider.installEventFilter(_SliderKeys(slider))
 
 
 def format_number(value: float) -> str:
@@ -168,6 +194,7 @@ class LogSlider(QWidget):
         self._slider = QSlider(Qt.Orientation.Horizontal)
         self._slider.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._slider.installEventFilter(self)
+        keep_slider_keys(self._slider)
         self._edit = NumberEdit()
         self._edit.setFixedWidth(self._edit.fontMetrics().horizontalAdvance("0.00001") + 14)
         self._slider.setMinimumWidth(60)

@@ -13,6 +13,7 @@ import math
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.log_slider import mark_invalid, refusal
+from widgets.log_slider import keep_slider_keys, mark_invalid, refusal
 
 BATCH_CHOICES = [str(2**k) for k in range(13)] + ["full"]  # 1 … 4096, full
 #: steps per second on the speed slider: 1-2-3-5 per decade from 1 to 10 000, then flat out
@@ -33,8 +34,9 @@ SPEEDS: list[float | None] = [float(m * 10**e) for e in range(4) for m in (1, 2,
     None,
 ]
 DTYPES = ["float32", "float64"]
-MAX_STEPS = 1_000_000
-MAX_SEED = 2**31 - 1
+#: the experiment file's limits, so that every file the engine reads can be shown as it is
+MAX_STEPS = 10_000_000
+MAX_SEED = 2**63 - 1
 BATCH_ALLOWED = "allowed: a whole number ≥ 1, or full"
 BATCH_HINT = "Samples per step (a power of two is usual); full = the whole sum (plain GD)"
 
@@ -44,7 +46,7 @@ def parse_batch_size(text: str) -> int | bool | None:
     text = text.strip().lower()
     if text == "full":
         return None
-    if text.isdigit() and int(text) >= 1:
+    if text.isdecimal() and int(text) >= 1:  # not isdigit(): "²" is a digit int() refuses
         return int(text)
     return False
 
@@ -59,9 +61,9 @@ class PlaybackBar(QWidget):
 
     Signals: ``play_toggled(bool)``, ``step_requested()``, ``reset_requested()``,
     ``steps_changed(int)``, ``batch_size_changed(object)`` (int, or ``None`` for the full batch),
-    ``seed_changed(int)``, ``speed_changed(object)`` (steps per second, or ``None`` for as fast
-    as possible), ``device_changed(str)``, ``dtype_changed(str)``, ``message(str)`` (a refused
-    batch size, for the status bar).
+    ``seed_changed(object)`` (an int up to 2**63 - 1), ``speed_changed(object)`` (steps per
+    second, or ``None`` for as fast as possible), ``device_changed(str)``, ``dtype_changed(str)``,
+    ``message(str)`` (a refused batch size, for the status bar).
     """
 
     play_toggled = Signal(bool)
@@ -69,7 +71,7 @@ class PlaybackBar(QWidget):
     reset_requested = Signal()
     steps_changed = Signal(int)
     batch_size_changed = Signal(object)
-    seed_changed = Signal(int)
+    seed_changed = Signal(object)  # an int wider than Qt's: seeds go up to 2**63 - 1
     speed_changed = Signal(object)
     device_changed = Signal(str)
     dtype_changed = Signal(str)
@@ -86,9 +88,9 @@ class PlaybackBar(QWidget):
         self.reset_button = self._button(
             "Reset: back to the start points (R)", QStyle.StandardPixmap.SP_MediaSkipBackward
         )
-        self.steps = self._spin(1, MAX_STEPS, "Steps to run in all")
+        self.steps = self._spin(0, MAX_STEPS, "Steps to run in all")
         self.batch = self._batch_combo()
-        self.seed = self._spin(0, MAX_SEED, "Random seed: the same seed draws the same batches")
+        self.seed = self._seed_spin("Random seed: the same seed draws the same batches")
         self.speed = self._speed_slider()
         self._speed_label = QLabel()
         self._speed_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("10000 steps/s"))
@@ -189,6 +191,16 @@ class PlaybackBar(QWidget):
         spin.setGroupSeparatorShown(False)
         return spin
 
+    def _seed_spin(self, tip: str) -> QDoubleSpinBox:
+        """Whole numbers up to MAX_SEED, beyond a QSpinBox's 32 bits (exact up to 2**53)."""
+        spin = QDoubleSpinBox()
+        spin.setDecimals(0)
+        spin.setRange(0, math.nextafter(float(MAX_SEED), 0))  # the largest double ≤ MAX_SEED
+        spin.setKeyboardTracking(False)
+        spin.setToolTip(tip)
+        spin.setGroupSeparatorShown(False)
+        return spin
+
     def _combo(self, items: list[str], tip: str) -> QComboBox:
         combo = QComboBox()
         combo.addItems(items)
@@ -212,6 +224,7 @@ class PlaybackBar(QWidget):
         slider.setToolTip(
             "Steps per second (log scale, 1 … 10 000); far right: as fast as possible"
         )
+        keep_slider_keys(slider)  # → on the focused slider: faster, not the window's Step
         return slider
 
     def _layout_parts(self) -> None:
@@ -246,7 +259,7 @@ class PlaybackBar(QWidget):
         self.step_button.clicked.connect(self.step_requested)
         self.reset_button.clicked.connect(self.reset_requested)
         self.steps.valueChanged.connect(self.steps_changed)
-        self.seed.valueChanged.connect(self.seed_changed)
+        self.seed.valueChanged.connect(lambda value: self.seed_changed.emit(int(value)))
         self.batch.textActivated.connect(self._batch_committed)
         self.batch.lineEdit().editingFinished.connect(self._batch_edit_finished)
         self.batch.lineEdit().textEdited.connect(self._batch_typing)

@@ -570,7 +570,11 @@ RANGE_MIN_FILL = 0.35
 
 
 def _span_of(lo: float, hi: float) -> float:
-    return hi - lo if hi > lo else max(abs(lo) * 0.1, 1e-12)
+    """The data's span; for a single value a tenth of it, and at 0 (the first step, before
+    any other) a unit range: 1e-12 there showed axis ticks like 5×10⁻¹⁴ steps."""
+    if hi > lo:
+        return hi - lo
+    return abs(lo) * 0.1 if abs(lo) > 1e-9 else 1.0 / RANGE_SLACK
 
 
 def follow_range(

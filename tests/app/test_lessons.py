@@ -17,6 +17,7 @@ import torch
 
 from app.arrows import ARROW_KINDS
 from app.lessons import LESSONS, MORE, Lesson, lesson
+from app.panel_feed import X_AXES
 from app.session_state import SessionState
 from optim_core import run_experiment
 from optim_core.problems import make_problem
@@ -230,7 +231,7 @@ def test_lesson_is_a_valid_experiment_for_the_window(item: Lesson) -> None:
     state = SessionState.from_dict(item.experiment)
     assert SessionState.from_dict(state.to_dict()).to_dict() == state.to_dict()
     assert item.panel in ("adaptive", "noise")
-    assert item.loss_x in ("steps", "sample-gradients")
+    assert item.loss_x in X_AXES
     assert item.panel != "noise" or state.is_finite_sum
     assert item.loss_x == "steps" or state.is_finite_sum
     assert set(item.arrows) <= set(ARROW_KINDS)

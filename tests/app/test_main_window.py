@@ -14,7 +14,7 @@ import pyqtgraph as pg
 import pytest
 from app_helpers import FINITE_SUM, SIZE_HINTS, current, plotted_points
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QSlider, QWidget
 
 from app import MainWindow, SessionState
 from widgets.log_slider import NumberEdit
@@ -115,6 +115,28 @@ def test_step_advances_exactly_one(make_window, qtbot):
     qtbot.waitUntil(lambda: step_of(window) == 0)
 
 
+def test_a_focused_slider_takes_the_arrow_keys_not_the_step_shortcut(make_window, qtbot):
+    """→ steps the runs, except on a focused slider (the lr or speed slider), which it moves,
+    as ← does."""
+    window = make_window(speed=100.0)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    lr = window.controls.run_editor.field("lr").findChild(QSlider)
+    for slider in (lr, window.controls.playback.speed):
+        slider.setFocus()
+        qtbot.waitUntil(slider.hasFocus)
+        before = slider.value()
+        qtbot.keyClick(slider, Qt.Key.Key_Right)
+        assert slider.value() == before + 1
+    assert window.state.runs[0].hyperparameters["lr"] == 0.0011  # 1/20 decade up
+    assert window.state.speed == 200.0
+    qtbot.wait(200)
+    assert step_of(window) == 0
+    window.controls.runs.table().setFocus()  # elsewhere → is Step
+    qtbot.keyClick(window.controls.runs.table(), Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: step_of(window) == 1)
+
+
 @IGNORE_UNACCEPTED
 def test_a_click_on_the_landscape_restarts_every_run_there(make_window, qtbot):
     window = make_window()
@@ -192,6 +214,34 @@ def test_an_experiment_round_trips_through_a_file_and_a_bad_file_changes_nothing
     assert str(path.resolve()) in window.settings.recent_files()
 
 
+@pytest.mark.parametrize("content", [
+    b"\xff\xfe\x00 not text",  # not UTF-8
+    json.dumps({"problem": "quadratic", "runs": [{"optimizer": ["SGD"]}]}).encode(),
+    b"[" * 100_000,  # nested beyond the parser's recursion limit
+])
+def test_a_file_the_parser_trips_over_is_refused_and_nothing_is_lost(make_window, qtbot,
+                                                                      tmp_path, content):
+    window = make_window(FINITE_SUM)
+    path = tmp_path / "foreign.json"
+    path.write_bytes(content)
+    before = window.state.to_dict()
+    assert not window.open_experiment(path)
+    assert "foreign.json" in window.statusBar().currentMessage()
+    assert window.state.to_dict() == before
+
+
+def test_a_file_with_a_large_seed_and_many_steps_is_shown_as_it_is(make_window, tmp_path):
+    """Both within the file's limits, beyond a 32-bit spin box (the seed raised OverflowError
+    half-way through opening; autosaved, it stopped the app from starting)."""
+    window = make_window()
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({**FINITE_SUM, "seed": 3_000_000_000, "steps": 2_000_000}))
+    assert window.open_experiment(path)
+    bar = window.controls.playback
+    assert (window.state.seed, window.state.steps) == (3_000_000_000, 2_000_000)
+    assert (bar.seed.value(), bar.steps.value()) == (3_000_000_000, 2_000_000)
+
+
 def test_panels_trajectories_and_the_script_export(make_window, qtbot, tmp_path):
     window = make_window(FINITE_SUM)
     window.controls.playback.play_button.click()
@@ -221,6 +271,23 @@ def test_the_window_and_the_experiment_come_back_next_time(make_window, qtbot, s
         assert again.engine._thread.wait(1000)
 
 
+@pytest.mark.parametrize("stored", ["0", "nan", "-5", "inf", "fast"])
+def test_a_bad_stored_speed_falls_back_to_the_default_and_play_still_plays(qtbot, settings,
+                                                                          stored):
+    """A hand-edited settings file: 0 or nan raised in the engine thread at every tick."""
+    settings._qsettings.setValue("playback/speed", stored)
+    window = MainWindow(settings=settings)  # the speed comes from the settings
+    try:
+        window.show()
+        qtbot.waitUntil(lambda: current(window) is not None)
+        assert window.state.speed == 100.0
+        window.controls.playback.play_button.click()
+        qtbot.waitUntil(lambda: step_of(window) > 0)
+    finally:
+        window.close()
+        assert window.engine._thread.wait(1000)
+
+
 def test_closing_mid_run_stops_the_engine_within_a_second(make_window, qtbot):
     window = make_window({**FINITE_SUM, "steps": 1_000_000})
     window.controls.playback.play_button.click()
@@ -229,6 +296,19 @@ def test_closing_mid_run_stops_the_engine_within_a_second(make_window, qtbot):
     window.close()
     assert window.engine._thread.wait(1000)
     assert time.perf_counter() - started < 1.0
+
+
+def test_closing_right_after_picking_a_large_sum_stops_the_engine_within_a_second(make_window):
+    """Its landscape takes seconds to sample; the engine gives it up rather than outlive the
+    window (Qt aborts the process when a running thread is destroyed)."""
+    window = make_window()
+    window.controls.problem.problem_changed.emit("sigmoid_fit", {"n_samples": 20_000})
+    assert window.state.problem["name"] == "sigmoid_fit"
+    started = time.perf_counter()
+    window.close()
+    stopped = window.engine._thread.wait(1000)
+    window.engine._thread.wait()  # never leave it running, whatever the outcome
+    assert stopped and time.perf_counter() - started < 1.0
 
 
 def test_a_plot_survives_hundreds_of_repaints(make_window, qtbot):

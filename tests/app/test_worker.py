@@ -160,10 +160,37 @@ def test_noise_draws_follow_the_selected_run_and_the_batch_size(engine, qtbot):
 def test_a_newer_load_is_numbered_and_replaces_the_session(engine, qtbot):
     seen = Recorder(engine)
     load(engine, ROSENBROCK)
+    qtbot.waitUntil(lambda: bool(seen.progress))
     second = load(engine, FINITE_SUM)
     qtbot.waitUntil(lambda: bool(seen.progress) and seen.progress[-1].generation == 2)
     assert seen.last.n_runs == len(second.runs)
     assert len(seen.grids) == 2  # a new problem, a new landscape
+
+
+def test_a_load_replaced_before_it_is_done_is_given_up(engine, qtbot):
+    """Picking problems in a row: only the last one's landscape is computed, not every one's."""
+    seen = Recorder(engine)
+    first, second = SessionState.from_dict(ROSENBROCK), SessionState.from_dict(FINITE_SUM)
+    for state in (first, second):
+        engine.load(state.experiment(), target_steps=state.steps, speed=None, playing=False)
+    qtbot.waitUntil(lambda: bool(seen.progress) and seen.progress[-1].generation == 2)
+    qtbot.wait(100)
+    assert [grid.title for grid in seen.grids] == [second.problem_object.title]
+    assert {p.generation for p in seen.progress} == {2}
+
+
+def test_stop_gives_up_a_landscape_that_takes_seconds(qtbot):
+    """Closing right after picking a large sum: the thread must not outlive the window (Qt aborts
+    the process when a running QThread is destroyed)."""
+    engine = Engine()
+    seen = Recorder(engine)
+    load(engine, {"problem": {"name": "sigmoid_fit", "n_samples": 20_000},
+                  "runs": [{"optimizer": "SGD", "lr": 0.1}]})
+    qtbot.wait(200)  # the worker is sampling the landscape now
+    stopped = engine.stop(1000)
+    engine._thread.wait()  # never leave it running, whatever the outcome
+    assert stopped, "the engine thread went on computing a landscape nobody will see"
+    assert not seen.grids
 
 
 def test_stop_ends_the_thread_within_a_second_while_stepping_flat_out(qtbot):
@@ -234,6 +261,19 @@ def test_arrows_follow_the_gradient_the_momentum_and_the_look_ahead():
     _, clipped = arrows["clipped gradient"]
     assert np.isnan(clipped[:2]).all()
     assert np.linalg.norm(clipped[2]) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_a_huge_learning_rate_draws_no_velocity_arrow_and_warns_nothing():
+    """lr = 1e308 typed mid-run: −lr·b overflows; no arrow rather than a RuntimeWarning (an
+    exception in the panel feed's timer under filterwarnings=error)."""
+    config = {"problem": "rosenbrock", "runs": [
+        {"optimizer": "SGD", "lr": 0.001, "momentum": 0.9, "nesterov": True}]}
+    snap = stepped(config, 3)
+    huge = dataclasses.replace(snap, hyperparameters=(
+        MappingProxyType({**snap.hyperparameters[0], "lr": 1e308}),))
+    arrows = compute_arrows(huge, [None], [None])
+    assert np.isnan(arrows["velocity"][1]).all()
+    assert np.isnan(arrows["look-ahead"][0]).all()
 
 
 def test_arrows_use_the_state_now_not_the_last_recorded_row():

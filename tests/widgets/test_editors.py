@@ -748,7 +748,7 @@ def test_batch_size_from_the_list(qtbot, bar: PlaybackBar) -> None:
     assert seen == [("batch_size_changed", (None,))]
 
 
-@pytest.mark.parametrize("text", ["0", "-3", "x", "", "2.5", "1e3"])
+@pytest.mark.parametrize("text", ["0", "-3", "x", "", "2.5", "1e3", "²"])  # ² is a digit
 def test_batch_size_refuses_bad_input(qtbot, bar: PlaybackBar, text: str) -> None:
     seen = record_bar(bar)
     type_into(qtbot, bar.batch.lineEdit(), text)
@@ -789,6 +789,22 @@ def test_set_values_emits_nothing_and_shows_everything(bar: PlaybackBar) -> None
     assert (bar.steps.value(), bar.batch.currentText(), bar.seed.value()) == (10, "128", 1)
     assert bar.batch_size() == 128 and bar.speed_value() == 500.0  # nearest 1-2-3-5 step
     assert (bar.device.currentText(), bar.dtype.currentText()) == ("cpu", "float32")
+
+
+def test_every_steps_and_seed_an_experiment_file_allows_is_shown_as_it_is(qtbot, bar) -> None:
+    """The file allows up to 10 000 000 steps and 64-bit seeds; a 32-bit spin box clamped the
+    steps silently and raised OverflowError on such a seed."""
+    seen = record_bar(bar)
+    bar.set_values(steps=10_000_000, batch_size=None, seed=3_000_000_000, speed=None,
+                   device="cpu", dtype="float64")
+    assert (bar.steps.value(), bar.seed.value()) == (10_000_000, 3_000_000_000)
+    bar.set_values(steps=0, batch_size=None, seed=2**53, speed=None, device="cpu",
+                   dtype="float64")
+    assert (bar.steps.value(), bar.seed.value()) == (0, 2**53)
+    assert seen == []
+    type_spin(qtbot, bar.seed, "4000000000")
+    assert seen == [("seed_changed", (4_000_000_000,))]
+    assert type(seen[0][1][0]) is int
 
 
 def test_batch_can_be_disabled(bar: PlaybackBar) -> None:

@@ -633,6 +633,15 @@ def test_curve_ranges_grow_only_when_the_data_leave_them(show):
     assert vb.viewRange()[0][1] < 20  # the data shrank to a corner: it refits
 
 
+def test_at_step_0_the_axes_span_a_readable_range(show):
+    """One point at step 0 (a window just opened): not an axis of 5×10⁻¹⁴ steps."""
+    panel = loss_panel(show)
+    panel.set_curves([np.zeros(1)] * 3, [np.array([5.0])] * 3)
+    (x0, x1), (y0, y1) = panel._plot.getViewBox().viewRange()
+    assert x0 == 0 and x1 >= 0.5
+    assert y0 < 5.0 < y1 and y1 - y0 > 0.1
+
+
 def test_a_diverged_run_does_not_flatten_the_others(show):
     panel = loss_panel(show)
     panel.set_log_y(True)
