@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from app.lessons import Lesson
 from app.session_state import SessionState
 from optim_core.optimizers import get_rule
 
@@ -24,10 +25,16 @@ PANELS = (
 )
 
 
-def what_am_i_looking_at(state: SessionState) -> str:
-    """Rich text explaining the problem, the optimizers and the panels on screen."""
+def what_am_i_looking_at(state: SessionState, lesson: Lesson | None = None) -> str:
+    """Rich text explaining the problem, the optimizers and the panels on screen (after what to
+    watch, when a lesson is on)."""
     problem = state.problem_object
-    parts = [f"<h3>{html.escape(problem.title)}</h3>",
+    parts = []
+    if lesson is not None:
+        parts += [f"<h3>Lesson: {html.escape(lesson.title)}</h3>",
+                  f"<p>{html.escape(lesson.watch)}</p>",
+                  f"<p><b>Try:</b> {html.escape(lesson.try_next)}</p>"]
+    parts += [f"<h3>{html.escape(problem.title)}</h3>",
              f"<p><code>{html.escape(problem.formula)}</code></p>"]
     about = getattr(problem, "about", "")
     if about:

@@ -166,21 +166,47 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         key="momentum",
         section="3. Momentum and Nesterov",
-        title="Momentum and Nesterov damp the zigzag",
+        title="Momentum damps the zigzag",
         watch=(
-            "The narrow valley again, all at lr 0.01. The velocity arrow (−lr·b, the heavy ball's "
-            "α·v) keeps what the gradients agree on — the way along the floor — while the "
-            "components that flip sign across the valley cancel. Nesterov takes the gradient at "
-            "the look-ahead point: torch.optim's parameter is that point, and the look-ahead arrow "
-            "runs from the classical iterate to it. Both reach the minimum long before plain SGD."
+            "The narrow valley again, both runs at lr 0.038, where plain SGD bounces from wall to "
+            "wall. With momentum 0.5 the velocity (heavy ball: v ← βv − ∇f, w ← w + lr·v; torch's "
+            "momentum_buffer is −v) averages successive gradients: the components across the "
+            "valley flip sign and cancel, those along the floor add up. The zigzag dies out "
+            "within a few steps and the run moves along the floor faster."
         ),
-        try_next="Set momentum to 0.99 on one run: too little friction, it overshoots and swirls.",
+        try_next=(
+            "Set momentum to 0.9: less friction — the run overshoots and swirls, and ends behind "
+            "plain SGD."
+        ),
         experiment={
             "problem": _VALLEY, "start": [-3, 2], "steps": 100,
             "runs": _runs(
-                {"optimizer": "SGD", "lr": 0.01, "label": "SGD"},
-                {"optimizer": "SGD", "lr": 0.01, "momentum": 0.9, "label": "momentum 0.9"},
-                {"optimizer": "SGD", "lr": 0.01, "momentum": 0.9, "nesterov": True,
+                {"optimizer": "SGD", "lr": 0.038, "label": "SGD"},
+                {"optimizer": "SGD", "lr": 0.038, "momentum": 0.5, "label": "momentum 0.5"},
+            ),
+        },
+        arrows=("gradient", "velocity"),
+    ),
+    Lesson(
+        key="nesterov",
+        section="3. Momentum and Nesterov",
+        title="Nesterov looks ahead",
+        watch=(
+            "Momentum 0.9 at lr 0.02: the heavy ball swings far past the valley floor before its "
+            "velocity turns. Nesterov takes the gradient at the point the velocity is carrying it "
+            "to, so it brakes before overshooting: one swing, and it settles. torch.optim's "
+            "nesterov=True keeps that look-ahead point as the parameter; the look-ahead arrow "
+            "runs from the classical iterate to it."
+        ),
+        try_next=(
+            "Set both lrs to 0.038: Nesterov diverges and the heavy ball does not — looking "
+            "ahead makes the steep direction stricter."
+        ),
+        experiment={
+            "problem": _VALLEY, "start": [-3, 2], "steps": 100,
+            "runs": _runs(
+                {"optimizer": "SGD", "lr": 0.02, "momentum": 0.9, "label": "momentum 0.9"},
+                {"optimizer": "SGD", "lr": 0.02, "momentum": 0.9, "nesterov": True,
                  "label": "Nesterov 0.9"},
             ),
         },

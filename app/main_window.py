@@ -35,6 +35,7 @@ from app.controls import Controls
 from app.export import trajectories_csv, write_text
 from app.help_text import ABOUT, what_am_i_looking_at
 from app.landscape_grid import LandscapeGrid
+from app.lessons import LESSONS, MORE, Lesson, lesson
 from app.lr_sweep import LrSweepWindow
 from app.noise_draws import NoiseDraws
 from app.panel_feed import PanelFeed, Roster
@@ -50,6 +51,8 @@ from widgets import (
     AdaptiveLrPanel,
     GradientNoisePanel,
     LandscapePanel,
+    LessonPanel,
+    LessonText,
     LossCurvesPanel,
     configure_pyqtgraph,
 )
@@ -87,12 +90,16 @@ class MainWindow(QMainWindow):
         self._selected_row = 0
         self._row_status: dict[int, str] = {}
         self._noise_run: int | None = None
+        self._lesson: Lesson | None = None  # the lesson on show, until another file is opened
         self._closed = False
         self.engine = Engine(self)
         self.landscape = LandscapePanel()
         self.loss = LossCurvesPanel()
         self.noise = GradientNoisePanel()
         self.adaptive = AdaptiveLrPanel()
+        self.lessons = LessonPanel()
+        self.lessons.set_lessons([LessonText(item.key, item.section, item.title, item.watch,
+                                             item.try_next) for item in LESSONS], MORE)
         self.feed = PanelFeed(self.landscape, self.loss, self.noise, self.adaptive, self)
         self.controls = Controls()
         self._build_docks()
@@ -122,11 +129,13 @@ class MainWindow(QMainWindow):
         self.playback_dock = self._dock("Playback", "playback", pages["playback"], left)
         self.runs_dock = self._dock("Runs", "runs", pages["runs"], left)
         self.problem_dock = self._dock("Landscape", "problem", pages["landscape"], left)
+        self.lessons_dock = self._dock("Lessons", "lessons", self.lessons, left)
         self.loss_dock = self._dock("Training loss", "loss", self.loss, right)
         self.adaptive_dock = self._dock("Effective learning rate", "adaptive", self.adaptive, right)
         self.noise_dock = self._dock("Gradient noise", "noise", self.noise, right)
         self.splitDockWidget(self.playback_dock, self.runs_dock, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.runs_dock, self.problem_dock)
+        self.tabifyDockWidget(self.problem_dock, self.lessons_dock)
         self.splitDockWidget(self.loss_dock, self.adaptive_dock, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.adaptive_dock, self.noise_dock)
         self.runs_dock.raise_()
@@ -137,8 +146,8 @@ class MainWindow(QMainWindow):
 
     @property
     def docks(self) -> list[QDockWidget]:
-        return [self.playback_dock, self.runs_dock, self.problem_dock, self.loss_dock,
-                self.adaptive_dock, self.noise_dock]
+        return [self.playback_dock, self.runs_dock, self.problem_dock, self.lessons_dock,
+                self.loss_dock, self.adaptive_dock, self.noise_dock]
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -190,6 +199,7 @@ class MainWindow(QMainWindow):
         c.run_editor.value_changed.connect(self.set_hyperparameter)
         c.run_editor.message.connect(self.show_message)
         self.landscape.start_requested.connect(self.set_start)
+        self.lessons.link_activated.connect(self._lesson_link)
         self.noise.run_selected.connect(self._noise_run_picked)
         self.noise_dock.visibilityChanged.connect(lambda _on: self._update_noise())
 
@@ -271,7 +281,8 @@ class MainWindow(QMainWindow):
                       clip_values=tuple(run.clip_value for run in runs))
 
     def _update_title(self) -> None:
-        name = self.path.name if self.path else "Untitled experiment"
+        name = (self.path.name if self.path
+                else f"Lesson: {self._lesson.title}" if self._lesson else "Untitled experiment")
         self.setWindowTitle(f"{name}[*] — {TITLE}")
 
     # ------------------------------------------------------------------ restarts and edits
@@ -549,6 +560,7 @@ class MainWindow(QMainWindow):
             return False
         state.speed = self.state.speed
         self.state, self.path, self._selected_row = state, Path(path), 0
+        self._lesson = None
         self.settings.add_recent(path)
         self._show_state()
         self.setWindowModified(False)
@@ -599,6 +611,42 @@ class MainWindow(QMainWindow):
         self.show_message(f"Exported {Path(path).name}.")
         return True
 
+    # ------------------------------------------------------------------ lessons
+    def open_lesson(self, key: str) -> None:
+        """Load lesson ``key`` paused at its start, with its panels, axes and arrows, and show
+        what to watch in the Lessons tab."""
+        item = lesson(key)
+        state = SessionState.from_dict(item.experiment)  # checked by the lesson tests
+        state.speed = self.state.speed
+        self.state, self.path, self._lesson, self._selected_row = state, None, item, 0
+        self.controls.playback.set_playing(False)  # read first, then press Play
+        self._show_state()
+        self.setWindowModified(False)
+        self._restart("")
+        for kind, action in self.actions.arrows.items():
+            action.setChecked(kind in item.arrows)
+        self.loss.set_log_y(item.log_loss)
+        self.loss.set_x_axis(item.loss_x)
+        (self.noise_dock if item.panel == "noise" else self.adaptive_dock).raise_()
+        self.lessons.show_lesson(key)
+        self.lessons_dock.show()
+        self.lessons_dock.raise_()
+        self.show_message(f"Lesson: {item.title}. Press Play (Space).")
+
+    def show_lessons(self) -> None:
+        """The list of lessons, in its tab."""
+        self.lessons.show_index()
+        self.lessons_dock.show()
+        self.lessons_dock.raise_()
+
+    def _lesson_link(self, anchor: str) -> None:
+        if anchor.startswith("lesson:"):
+            self.open_lesson(anchor.removeprefix("lesson:"))
+        elif anchor == "index":
+            self.show_lessons()
+        elif anchor in self.actions.links:
+            self.actions.links[anchor].trigger()
+
     # ------------------------------------------------------------------ messages and help
     def show_message(self, text: str) -> None:
         """A message in the status bar (refusals, restarts, notices)."""
@@ -614,7 +662,7 @@ class MainWindow(QMainWindow):
 
     def explain(self) -> None:
         """Help → What am I looking at?"""
-        self._info("What am I looking at?", what_am_i_looking_at(self.state))
+        self._info("What am I looking at?", what_am_i_looking_at(self.state, self._lesson))
 
     def about(self) -> None:
         self._info(f"About {TITLE}", ABOUT)

@@ -1,4 +1,4 @@
-"""The menus and keyboard shortcuts of the main window: File, Run, View and Help.
+"""The menus and keyboard shortcuts of the main window: File, Run, Lessons, View, Lab and Help.
 
 File dialogs live here; what a dialog's answer does is the window's business (``open_experiment``,
 ``save_to``, ``export_panel``…), so tests drive the window without any dialog.
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from app.arrows import ARROW_KINDS
 from app.batch_lab import BatchLabWindow
+from app.lessons import LESSONS
 from app.lr_sweep import LrSweepWindow
 
 if TYPE_CHECKING:
@@ -34,12 +35,14 @@ class Actions:
     reset_view: QAction
     arrows: dict[str, QAction] = field(default_factory=dict)
     recent: QMenu | None = None
+    #: what a lesson's links open: ``lab:batch``, ``lab:sweep``, ``export:script``
+    links: dict[str, QAction] = field(default_factory=dict)
 
 
 def build(window: MainWindow) -> Actions:
     """Create the menu bar and the shortcuts Space (play/pause), → (step) and R (reset)."""
     bar = window.menuBar()
-    recent = _file_menu(window, bar.addMenu("&File"))
+    recent, export_script = _file_menu(window, bar.addMenu("&File"))
     run = bar.addMenu("&Run")
     playback = window.controls.playback
     actions = Actions(
@@ -49,6 +52,8 @@ def build(window: MainWindow) -> Actions:
         reset_view=QAction("Reset view", window),
         recent=recent,
     )
+    actions.links["export:script"] = export_script
+    _lessons_menu(window, bar.addMenu("L&essons"))
     view = bar.addMenu("&View")
     actions.reset_view.setShortcut(QKeySequence("Ctrl+0"))
     actions.reset_view.triggered.connect(window.landscape.reset_view)
@@ -63,9 +68,10 @@ def build(window: MainWindow) -> Actions:
     for dock in window.docks:
         view.addAction(dock.toggleViewAction())
     lab = bar.addMenu("&Lab")
-    _action(window, lab, "Batch-size lab…", "Ctrl+B", lambda: window.open_lab(BatchLabWindow))
-    _action(window, lab, "Learning-rate sweep…", "Ctrl+L",
-            lambda: window.open_lab(LrSweepWindow))
+    actions.links["lab:batch"] = _action(window, lab, "Batch-size lab…", "Ctrl+B",
+                                         lambda: window.open_lab(BatchLabWindow))
+    actions.links["lab:sweep"] = _action(window, lab, "Learning-rate sweep…", "Ctrl+L",
+                                         lambda: window.open_lab(LrSweepWindow))
     help_menu = bar.addMenu("&Help")
     _action(window, help_menu, "What am I looking at?", "F1", window.explain)
     _action(window, help_menu, "About Optimizer Lab", None, window.about)
@@ -83,8 +89,20 @@ def _action(window: QWidget, menu: QMenu, text: str,
     return action
 
 
-def _file_menu(window: MainWindow, menu: QMenu) -> QMenu:
-    """Fill the File menu; returns its Open Recent submenu."""
+def _lessons_menu(window: MainWindow, menu: QMenu) -> None:
+    """One submenu per lecture section, one entry per lesson; then the list in its tab."""
+    sections: dict[str, QMenu] = {}
+    for item in LESSONS:
+        if item.section not in sections:
+            sections[item.section] = menu.addMenu(item.section)
+        sections[item.section].addAction(item.title).triggered.connect(
+            lambda _=False, key=item.key: window.open_lesson(key))
+    menu.addSeparator()
+    menu.addAction("All lessons").triggered.connect(window.show_lessons)
+
+
+def _file_menu(window: MainWindow, menu: QMenu) -> tuple[QMenu, QAction]:
+    """Fill the File menu; returns its Open Recent submenu and the script export."""
     _action(window, menu, "&Open…", QKeySequence.StandardKey.Open, lambda: _open(window))
     recent = menu.addMenu("Open &Recent")
     recent.aboutToShow.connect(lambda: _fill_recent(window, recent))
@@ -100,10 +118,11 @@ def _file_menu(window: MainWindow, menu: QMenu) -> QMenu:
             lambda _=False, t=title, p=panel: _export_image(window, t, p))
     export.addSeparator()
     export.addAction("Trajectories (CSV)…").triggered.connect(lambda: _export_csv(window))
-    export.addAction("PyTorch training script…").triggered.connect(lambda: _export_script(window))
+    script = export.addAction("PyTorch training script…")
+    script.triggered.connect(lambda: _export_script(window))
     menu.addSeparator()
     _action(window, menu, "&Quit", QKeySequence.StandardKey.Quit, window.close)
-    return recent
+    return recent, script
 
 
 def _fill_recent(window: MainWindow, menu: QMenu) -> None:

@@ -3,6 +3,7 @@
 from widgets.adaptive_lr import AdaptiveLrPanel
 from widgets.gradient_noise import GradientNoisePanel
 from widgets.landscape import LandscapePanel
+from widgets.lesson_panel import LessonPanel, LessonText
 from widgets.loss_curves import LossCurvesPanel
 from widgets.style import RUN_COLORS, configure_pyqtgraph, decimate
 
@@ -11,6 +12,8 @@ __all__ = [
     "AdaptiveLrPanel",
     "GradientNoisePanel",
     "LandscapePanel",
+    "LessonPanel",
+    "LessonText",
     "LossCurvesPanel",
     "configure_pyqtgraph",
     "decimate",

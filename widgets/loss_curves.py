@@ -146,6 +146,11 @@ class LossCurvesPanel(QtWidgets.QWidget):
         finally:
             self._suppress_x_signal = False
 
+    def set_x_axis(self, choice: str) -> None:
+        """Select ``choice`` if it is offered (as a user's pick would: emits x_axis_changed)."""
+        if self._x_combo.findText(choice) >= 0:
+            self._x_combo.setCurrentText(choice)
+
     def x_axis(self) -> str:
         """The selected x-axis choice ('' when none are offered)."""
         return self._x_combo.currentText()

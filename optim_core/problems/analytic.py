@@ -39,6 +39,9 @@ class Quadratic(Problem):
     view = View(-4.0, 4.0, -4.0, 4.0)
     default_start = (-3.0, 2.0)
     minima = (Minimum((0.0, 0.0), 0.0),)
+    #: log colours: nested ellipses down to the minimum, the valley visible at any κ (a linear
+    #: scale leaves all but the far corners white)
+    log_scale = True
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         x, y = _xy(w)

@@ -118,10 +118,21 @@ def saddle_noise(r: Runs) -> None:
 
 
 def momentum(r: Runs) -> None:
-    final = [r[label]["loss"][-1] for label in ("SGD", "momentum 0.9", "Nesterov 0.9")]
-    assert final[0] > 10 * final[1] > 10 * final[2], final
-    swirl = variant("momentum", run=1, momentum=0.99)["momentum 0.9"]
-    assert swirl["loss"][-1] > final[0]  # too little friction: worse than plain SGD
+    sgd, heavy = r["SGD"]["loss"], r["momentum 0.5"]["loss"]
+    assert heavy[20] < sgd[20] / 50  # the zigzag has died out
+    assert heavy[-1] < sgd[-1] / 100  # and it got further along the floor
+    swirl = variant("momentum", run=1, momentum=0.9)["momentum 0.5"]["loss"]
+    assert swirl[-1] > sgd[-1]  # too little friction: behind plain SGD
+
+
+def nesterov(r: Runs) -> None:
+    heavy, ahead = r["momentum 0.9"], r["Nesterov 0.9"]
+    assert ahead["loss"][50] < heavy["loss"][50] / 100
+    assert step_lengths(ahead).sum() < step_lengths(heavy).sum() / 3  # one swing, not many
+    faster = play({**lesson("nesterov").experiment,
+                   "runs": [{**run, "lr": 0.038} for run in lesson("nesterov").experiment["runs"]]})
+    assert faster["Nesterov 0.9"]["status"] == "diverged"
+    assert faster["momentum 0.9"]["status"] == "ok"
 
 
 def momentum_large_lr(r: Runs) -> None:
@@ -204,6 +215,7 @@ CLAIMS: dict[str, Callable[[Runs], None]] = {
     "plateau": plateau,
     "saddle-noise": saddle_noise,
     "momentum": momentum,
+    "nesterov": nesterov,
     "momentum-large-lr": momentum_large_lr,
     "newton-quadratic": newton_quadratic,
     "newton-maximum": newton_maximum,
