@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     scripted = bool(args.screenshot or args.self_test)
     if args.self_test or (scripted and not os.environ.get("DISPLAY")
                           and not os.environ.get("WAYLAND_DISPLAY")):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a grab offscreen is the same picture
+        from app.offscreen import use_offscreen
+
+        use_offscreen()  # a grab offscreen is the same picture
     import shiboken6
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
