@@ -5,9 +5,12 @@ the surface. Finite-sum problems evaluate every sample at every grid point, so t
 computed in row blocks that keep the intermediate (rows × columns × samples) tensor small. The
 isolines are traced here too, so the GUI thread only hands ready polylines to the panel.
 
-Sampling a large finite sum takes seconds, so :func:`landscape_grid` asks ``cancelled()`` between
-blocks and between isolines and gives up (:class:`GridCancelled`) when the grid is no longer
-wanted: the window closed, or another problem was chosen meanwhile.
+A sum over more than :data:`PICTURE_SAMPLES` samples is drawn from a fixed random subset of that
+many (the runs still use every sample; the title says so): 241² grid points × 10⁵ sigmoid samples
+took minutes here, and the runs wait for the grid. Even so, sampling a large finite sum takes
+seconds, so :func:`landscape_grid` asks ``cancelled()`` between blocks and between isolines and
+gives up (:class:`GridCancelled`) when the grid is no longer wanted: the window closed, or
+another problem was chosen meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from widgets.landscape import display_field, isoline_levels, isoline_polylines
 GRID_POINTS = 241  #: samples per axis (odd: the window's centre is a grid point)
 MARGIN = 0.25  #: extra width on each side, as a fraction of the view window
 MAX_BLOCK_VALUES = 4_000_000  #: grid points × samples evaluated at once
+PICTURE_SAMPLES = 8192  #: most samples of a finite sum the picture is computed from
 
 
 class GridCancelled(Exception):
@@ -57,7 +61,14 @@ def landscape_grid(problem: Problem, points: int = GRID_POINTS,
     dx, dy = (v.xmax - v.xmin) * MARGIN, (v.ymax - v.ymin) * MARGIN
     x = np.linspace(v.xmin - dx, v.xmax + dx, points)
     y = np.linspace(v.ymin - dy, v.ymax + dy, points)
+    loss, title = problem.loss, problem.title
     samples = getattr(problem, "n_samples", 1)
+    if samples > PICTURE_SAMPLES:
+        subset = torch.randperm(samples, generator=torch.Generator().manual_seed(0))
+        subset = subset[:PICTURE_SAMPLES]
+        loss = lambda w: problem.batch_loss(w, subset)  # noqa: E731
+        title = f"{title} (picture from {PICTURE_SAMPLES:,} of {samples:,} samples)"
+        samples = PICTURE_SAMPLES
     block = max(1, MAX_BLOCK_VALUES // samples)  # grid points per block
     xs = torch.as_tensor(x, dtype=torch.float64)
     ys = torch.as_tensor(y, dtype=torch.float64)
@@ -66,7 +77,7 @@ def landscape_grid(problem: Problem, points: int = GRID_POINTS,
     with torch.no_grad():
         for start in range(0, len(grid), block):
             _check(cancelled)
-            z[start:start + block] = problem.loss(grid[start:start + block]).cpu().numpy()
+            z[start:start + block] = loss(grid[start:start + block]).cpu().numpy()
     z = z.reshape(points, points)
     minima = tuple(tuple(float(c) for c in m.point) for m in problem.minima)
     values = [m.value for m in problem.minima]
@@ -78,7 +89,7 @@ def landscape_grid(problem: Problem, points: int = GRID_POINTS,
         lines.append(isoline_polylines(x, y, field, [level]))
     return LandscapeGrid(x=x, y=y, z=z, log_scale=problem.log_scale, minima=minima,
                          f_min=min(values) if values else None,
-                         view=(v.xmin, v.xmax, v.ymin, v.ymax), title=problem.title,
+                         view=(v.xmin, v.xmax, v.ymin, v.ymax), title=title,
                          isolines=(levels, np.concatenate(lines) if lines else np.empty((0, 2))))
 
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QThread
+from PySide6.QtCore import QEvent, QEventLoop, QThread
 from PySide6.QtWidgets import QApplication
 
 from app.main_window import MainWindow
@@ -25,6 +25,9 @@ def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
         if time.monotonic() > deadline:
             return False
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        # deleteLater() runs only from an event loop's own turn, never from processEvents():
+        # without this, a dock's discarded tab bar lingered in narrow screenshots
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         QThread.msleep(2)
     return True
 

@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pytest
+import torch
 from app_helpers import FINITE_SUM
 from PySide6.QtCore import Qt
 
@@ -314,3 +315,21 @@ def test_the_trajectories_csv_has_the_cli_columns_and_every_recorded_step():
     assert rows[0]["step"] == "0" and rows[0]["grad_x"] == ""
     assert float(rows[5]["x"]) == snap.position[5, 0, 0]
     assert int(rows[5]["sample_grads"]) == 5 * 8
+
+
+def test_a_large_sum_is_pictured_from_a_fixed_subset_and_says_so():
+    from app.landscape_grid import PICTURE_SAMPLES, landscape_grid
+    from optim_core.problems import make_problem
+
+    small = make_problem({"name": "linear_regression", "n_samples": PICTURE_SAMPLES})
+    exact = landscape_grid(small, points=9)
+    np.testing.assert_allclose(exact.z, small.loss(torch.as_tensor(
+        np.stack(np.meshgrid(exact.x, exact.y), axis=-1))).numpy(), rtol=1e-12)
+    assert exact.title == small.title
+
+    large = make_problem({"name": "linear_regression", "n_samples": 20 * PICTURE_SAMPLES})
+    pictured = landscape_grid(large, points=9)
+    assert f"{PICTURE_SAMPLES:,} of {20 * PICTURE_SAMPLES:,} samples" in pictured.title
+    assert np.array_equal(pictured.z, landscape_grid(large, points=9).z)  # the same subset
+    full = large.loss(torch.as_tensor(np.stack(np.meshgrid(pictured.x, pictured.y), axis=-1)))
+    np.testing.assert_allclose(pictured.z, full.numpy(), rtol=0.05)  # a faithful picture
