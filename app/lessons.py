@@ -36,10 +36,6 @@ class Lesson:
     arrows: tuple[str, ...] = ("gradient", "velocity")
 
 
-def _runs(*runs: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(runs)
-
-
 #: the ill-conditioned valley of §2 and §3: 50× steeper across than along, turned by 30°
 _VALLEY = {"name": "quadratic", "condition": 50, "angle": 30}
 
@@ -64,11 +60,11 @@ LESSONS: tuple[Lesson, ...] = (
         experiment={
             "problem": {"name": "mean_quadratic", "angle": 30},
             "start": [-3, 2], "steps": 200, "batch_size": None,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "SGD", "lr": 0.1, "batch_size": 1, "label": "SGD, N = 1"},
                 {"optimizer": "SGD", "lr": 0.1, "batch_size": 16, "label": "SGD, N = 16"},
                 {"optimizer": "SGD", "lr": 0.1, "label": "SGD, full batch"},
-            ),
+            ],
         },
         panel="noise",
     ),
@@ -88,12 +84,12 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         experiment={
             "problem": "linear_regression", "steps": 300, "batch_size": None,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "SGD", "lr": 0.05, "batch_size": 1, "label": "N = 1"},
                 {"optimizer": "SGD", "lr": 0.05, "batch_size": 8, "label": "N = 8"},
                 {"optimizer": "SGD", "lr": 0.05, "batch_size": 64, "label": "N = 64"},
                 {"optimizer": "SGD", "lr": 0.05, "label": "N = M = 1000"},
-            ),
+            ],
         },
         panel="noise",
         loss_x="sample-gradients computed",
@@ -113,10 +109,10 @@ LESSONS: tuple[Lesson, ...] = (
         try_next="Raise the zigzagging run's lr to 0.041: past 2/50 every bounce grows.",
         experiment={
             "problem": _VALLEY, "start": [-3, 2], "steps": 100,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "SGD", "lr": 0.038, "label": "SGD lr=0.038 (zigzags)"},
                 {"optimizer": "SGD", "lr": 0.01, "label": "SGD lr=0.01 (crawls)"},
-            ),
+            ],
         },
         arrows=("gradient",),
     ),
@@ -133,11 +129,11 @@ LESSONS: tuple[Lesson, ...] = (
         try_next="Set Steps to 2000: plain SGD does get off the plateau — eventually.",
         experiment={
             "problem": "sigmoid_fit", "steps": 400, "batch_size": None,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "SGD", "lr": 1.0, "label": "SGD"},
                 {"optimizer": "SGD", "lr": 1.0, "momentum": 0.9, "label": "SGD+momentum"},
                 {"optimizer": "Adam", "lr": 0.1, "label": "Adam"},
-            ),
+            ],
         },
     ),
     Lesson(
@@ -157,7 +153,7 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         experiment={
             "problem": "saddle", "start": [-2, 0], "steps": 60, "grad_noise": 0.3,
-            "runs": _runs({"optimizer": "SGD", "lr": 0.05, "label": "SGD"}),
+            "runs": [{"optimizer": "SGD", "lr": 0.05, "label": "SGD"}],
         },
         arrows=("gradient",),
         log_loss=False,
@@ -180,10 +176,10 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         experiment={
             "problem": _VALLEY, "start": [-3, 2], "steps": 100,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "SGD", "lr": 0.038, "label": "SGD"},
                 {"optimizer": "SGD", "lr": 0.038, "momentum": 0.5, "label": "momentum 0.5"},
-            ),
+            ],
         },
         arrows=("gradient", "velocity"),
     ),
@@ -204,11 +200,11 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         experiment={
             "problem": _VALLEY, "start": [-3, 2], "steps": 100,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "SGD", "lr": 0.02, "momentum": 0.9, "label": "momentum 0.9"},
                 {"optimizer": "SGD", "lr": 0.02, "momentum": 0.9, "nesterov": True,
                  "label": "Nesterov 0.9"},
-            ),
+            ],
         },
         arrows=("velocity", "look-ahead"),
     ),
@@ -224,10 +220,10 @@ LESSONS: tuple[Lesson, ...] = (
         try_next="Raise the momentum run's lr past 0.076 and watch it diverge too.",
         experiment={
             "problem": _VALLEY, "start": [-3, 2], "steps": 100,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "SGD", "lr": 0.05, "label": "SGD lr=0.05"},
                 {"optimizer": "SGD", "lr": 0.05, "momentum": 0.9, "label": "momentum, lr=0.05"},
-            ),
+            ],
         },
     ),
     # ------------------------------------------------------------------ 4. Newton
@@ -246,10 +242,10 @@ LESSONS: tuple[Lesson, ...] = (
         experiment={
             "problem": {"name": "quadratic", "condition": 100, "angle": 30},
             "start": [-3, 2], "steps": 20,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "Newton", "lr": 1.0, "label": "Newton"},
                 {"optimizer": "SGD", "lr": 0.019, "label": "SGD"},
-            ),
+            ],
         },
     ),
     Lesson(
@@ -270,11 +266,11 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         experiment={
             "problem": "himmelblau", "start": [-0.5, -0.5], "steps": 30,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "Newton", "lr": 1.0, "label": "Newton"},
                 {"optimizer": "Newton", "lr": 1.0, "damping": 50, "label": "Newton, damping 50"},
                 {"optimizer": "SGD", "lr": 0.01, "label": "SGD"},
-            ),
+            ],
         },
         log_loss=False,
     ),
@@ -293,11 +289,11 @@ LESSONS: tuple[Lesson, ...] = (
         try_next="Play on to 3000 steps: AdaGrad's curve keeps falling, RMSprop's stays.",
         experiment={
             "problem": "mean_quadratic", "start": [0.5, 0.5], "steps": 1000, "batch_size": 1,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "SGD", "lr": 0.05, "label": "SGD"},
                 {"optimizer": "Adagrad", "lr": 0.5, "label": "AdaGrad"},
                 {"optimizer": "RMSprop", "lr": 0.01, "label": "RMSprop"},
-            ),
+            ],
         },
     ),
     Lesson(
@@ -315,11 +311,11 @@ LESSONS: tuple[Lesson, ...] = (
         experiment={
             "problem": {"name": "quadratic", "condition": 100, "angle": 0},
             "start": [-3, 2], "steps": 100,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "SGD", "lr": 0.015, "label": "SGD"},
                 {"optimizer": "RMSprop", "lr": 0.03, "label": "RMSprop"},
                 {"optimizer": "Adam", "lr": 0.1, "label": "Adam"},
-            ),
+            ],
         },
     ),
     Lesson(
@@ -336,7 +332,7 @@ LESSONS: tuple[Lesson, ...] = (
         try_next="Step (→) a few times and compare the first steps of the four runs.",
         experiment={
             "problem": "rosenbrock", "steps": 100,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "Adam", "lr": 0.05, "label": "Adam"},
                 {"optimizer": "Adam", "lr": 0.05, "bias_correction": False,
                  "label": "no correction, β=(0.9, 0.999)"},
@@ -344,7 +340,7 @@ LESSONS: tuple[Lesson, ...] = (
                  "label": "Adam, β=(0.9, 0.9)"},
                 {"optimizer": "Adam", "lr": 0.05, "betas": [0.9, 0.9], "bias_correction": False,
                  "label": "no correction, β=(0.9, 0.9)"},
-            ),
+            ],
         },
     ),
     Lesson(
@@ -361,13 +357,13 @@ LESSONS: tuple[Lesson, ...] = (
         try_next="Set both weight decays to 0: the runs coincide with plain Adam.",
         experiment={
             "problem": "booth", "start": [-3, 2], "steps": 500,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "Adam", "lr": 0.05, "label": "Adam"},
                 {"optimizer": "Adam", "lr": 0.05, "weight_decay": 0.5,
                  "label": "Adam, weight_decay 0.5"},
                 {"optimizer": "AdamW", "lr": 0.05, "weight_decay": 0.5,
                  "label": "AdamW, weight_decay 0.5"},
-            ),
+            ],
         },
     ),
     # ------------------------------------------------------------------ 6. practice
@@ -385,10 +381,10 @@ LESSONS: tuple[Lesson, ...] = (
         try_next="Raise the wall's height under Landscape, or clip by value instead.",
         experiment={
             "problem": "cliff", "steps": 60,
-            "runs": _runs(
+            "runs": [
                 {"optimizer": "SGD", "lr": 0.1, "label": "SGD"},
                 {"optimizer": "SGD", "lr": 0.1, "clip_norm": 1.0, "label": "SGD, clip_norm 1"},
-            ),
+            ],
         },
         arrows=("gradient", "clipped gradient"),
     ),

@@ -26,10 +26,10 @@ from optim_core.experiment import Experiment, load_experiment, parse_experiment
 from optim_core.optimizers import BUILT_IN, get_rule, optimizer_names
 from optim_core.problems import PROBLEMS, make_problem
 from optim_core.results import (
+    RESULT_FORMATS,
     atomic_write,
-    check_out_folder,
+    check_out,
     final_index,
-    output_format,
     run_experiment,
     write_result,
 )
@@ -103,14 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------------------------- commands
 def _cmd_run(args: argparse.Namespace) -> int:
     if args.out is not None:
-        _check_out(args.out, output_format(args.out))
+        check_out(args.out, RESULT_FORMATS)
         _refuse_same_file(args.out, args.experiment)
     return _run_and_report(load_experiment(args.experiment), args.out)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     if args.out is not None:
-        _check_out(args.out, output_format(args.out))
+        check_out(args.out, RESULT_FORMATS)
     return _run_and_report(parse_experiment({**DEMO_EXPERIMENT, "steps": args.steps}), args.out)
 
 
@@ -126,7 +126,7 @@ def _run_and_report(experiment: Experiment, out: str | None) -> int:
 
 def _cmd_export_script(args: argparse.Namespace) -> int:
     if args.out is not None:
-        _check_out(args.out, ".py")
+        check_out(args.out, (".py",))
         _refuse_same_file(args.out, args.experiment)
     script = training_script(load_experiment(args.experiment))
     if args.out is None:
@@ -252,13 +252,6 @@ def _value(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------- guards
-def _check_out(out: str, suffix: str) -> None:
-    """Check ``--out`` before any work: the extension, and a folder that exists to write in."""
-    if Path(out).suffix.lower() != suffix:
-        raise ConfigError("out", out, f"a file ending in {suffix}")
-    check_out_folder(out)
-
-
 def _refuse_same_file(out: str, experiment: str) -> None:
     """Refuse to overwrite the experiment file with the output."""
     out_path, in_path = Path(out), Path(experiment)

@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import math
-from pathlib import Path
 
 import torch
 
@@ -28,7 +27,7 @@ from optim_core.noise import (
     noise_curve,
 )
 from optim_core.problems import FiniteSumProblem, problem_from_argument
-from optim_core.results import atomic_write, check_out_folder
+from optim_core.results import atomic_write, check_out
 
 DEFAULT_DRAWS = 2000
 MAX_DRAWS = 10_000_000
@@ -57,10 +56,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; bad input raises ConfigError (``cli.main`` prints it, exit status 2)."""
-    if args.out is not None and Path(args.out).suffix.lower() not in (".csv", ".json"):
-        raise ConfigError("out", args.out, "a file ending in .csv or .json")
     if args.out is not None:
-        check_out_folder(args.out)
+        check_out(args.out, (".csv", ".json"))
     problem = _problem(args.problem)
     point = _point(args.at, problem)
     sizes = _batch_sizes(args.batch_sizes, problem.n_samples)

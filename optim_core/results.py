@@ -17,7 +17,7 @@ import math
 import os
 import secrets
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -148,9 +148,14 @@ def output_format(path: str | Path) -> str:
     return suffix
 
 
-def check_out_folder(out: str | Path) -> None:
-    """Check an ``--out`` path before any work: a file (not a folder) in a folder that exists."""
+def check_out(out: str | Path, suffixes: Sequence[str]) -> None:
+    """Check an ``--out`` path before any work: a file ending in one of ``suffixes`` (not a
+    folder), in a folder that exists."""
     path = Path(out)
+    if path.suffix.lower() not in suffixes:
+        names = " or ".join([", ".join(suffixes[:-1]), suffixes[-1]] if len(suffixes) > 1
+                            else suffixes)
+        raise ConfigError("out", str(out), f"a file ending in {names}")
     if not path.parent.is_dir():
         raise ConfigError("out", str(out), f"a file in an existing folder ({path.parent} is none)")
     if path.is_dir():

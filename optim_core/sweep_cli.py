@@ -14,14 +14,13 @@ import csv
 import io
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from optim_core.errors import ConfigError
 from optim_core.problems import Problem, problem_from_argument
-from optim_core.results import atomic_write, check_out_folder
+from optim_core.results import atomic_write, check_out
 from optim_core.sweep import DEFAULT_OPTIMIZERS, SweepResult, log_grid, lr_sweep
 
 DEFAULT_LRS = "1e-4:1:13"
@@ -53,10 +52,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; bad input raises ConfigError (``cli.main`` prints it, exit status 2)."""
-    if args.out is not None and Path(args.out).suffix.lower() not in (".csv", ".json"):
-        raise ConfigError("out", args.out, "a file ending in .csv or .json")
     if args.out is not None:
-        check_out_folder(args.out)
+        check_out(args.out, (".csv", ".json"))
     problem = problem_from_argument(args.problem)
     optimizers = [name.strip() for name in args.optimizers.split(",") if name.strip()]
     result = lr_sweep(problem, optimizers, parse_lrs(args.lrs), steps=args.steps,
