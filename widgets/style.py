@@ -23,6 +23,7 @@ import importlib
 import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pyqtgraph as pg
@@ -289,20 +290,32 @@ class TickAxis(pg.AxisItem):
 
     Where a log axis spans at most :data:`_FEW_DECADES`, its minor ticks (2…9 × 10ᵏ) are
     labelled too and every label is a plain decimal — 0.05, 0.1, 0.2 rather than 0.05, 10⁻¹,
-    0.2 — with only the 2× and 5× ticks labelled where they cover most of a decade, so that 0.9
-    never overprints 1. Wider axes label only the powers of ten.
+    0.2. Which minor ticks get a label depends on the room: all of them where even 8 and 9 lie
+    :data:`_LABEL_GAP_PX` apart, else only 2× and 5×, else none — so that 0.9 never overprints 1,
+    on a tall panel or a short one. Wider axes label only the powers of ten.
     """
 
     _FEW_DECADES = 2.0
     _PLAIN_DECADES = range(-3, 4)  #: 0.001 … 1000 read better than their powers of ten
+    #: the room a tick label needs along the axis: its height, or the width of "0.05"
+    _LABEL_GAP_PX: ClassVar[dict[str, int]] = {"left": 16, "right": 16, "top": 40, "bottom": 40}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self._few_decades = False
+        self._minor_labels: tuple[int, ...] = ()
 
     def logTickValues(self, minVal: float, maxVal: float, size: float,
                       stdTicks: list) -> list:
-        self._few_decades = maxVal - minVal <= self._FEW_DECADES
+        decades = max(maxVal - minVal, 1e-12)
+        self._few_decades = decades <= self._FEW_DECADES
+        px_per_decade, gap = size / decades, self._LABEL_GAP_PX[self.orientation]
+        if px_per_decade * math.log10(9 / 8) >= gap:
+            self._minor_labels = (2, 3, 4, 5, 6, 7, 8, 9)
+        elif px_per_decade * math.log10(2) >= gap:
+            self._minor_labels = (2, 5)
+        else:
+            self._minor_labels = ()
         return super().logTickValues(minVal, maxVal, size, stdTicks)
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
@@ -313,14 +326,13 @@ class TickAxis(pg.AxisItem):
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         """Log ticks: integer exponents as powers of ten, minor ticks as plain decimals."""
-        sparse = len(values) > 1 and max(values) - min(values) > 0.7
         out = []
         for v in values:
             k = round(v)
             if abs(v - k) > 1e-9:
                 mantissa = round(10.0 ** (v - math.floor(v)))
-                unlabelled = not self._few_decades or (sparse and mantissa not in (2, 5))
-                out.append("" if unlabelled else _pretty_number(f"{10.0**v * scale:.2g}"))
+                labelled = self._few_decades and mantissa in self._minor_labels
+                out.append(_pretty_number(f"{10.0**v * scale:.2g}") if labelled else "")
             elif self._few_decades and k in self._PLAIN_DECADES:
                 out.append(f"{10.0**k:.{max(0, -k)}f}")
             else:

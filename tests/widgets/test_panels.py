@@ -301,7 +301,10 @@ def test_nice_number_and_tick_labels(qapp):
     minor = list(np.log10([0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 2.0, 3.0, 4.0, 5.0]))
     assert axis.tickStrings(minor, 1.0, None) == ["", "0.5", "", "", "", "", "2", "", "", "5"]
     few = list(np.log10([3.0, 4.0, 5.0]))
+    axis.logTickValues(0.4, 0.75, 800, [(1.0, [])])  # room for every minor label
     assert axis.tickStrings(few, 1.0, None) == ["3", "4", "5"]
+    axis.logTickValues(0.0, 0.9, 40, [(1.0, [0.0])])  # a short, empty panel: no room at all
+    assert axis.tickStrings(few, 1.0, None) == ["", "", ""]
     # beside labelled minor ticks the decades are plain decimals too: 0.05, 0.1, 0.2
     axis.logTickValues(-1.5, -0.2, 200, [(1.0, [-1.0])])
     assert axis.tickStrings([-1.0], 1.0, 1.0) == ["0.1"]
