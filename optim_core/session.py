@@ -17,7 +17,6 @@ import dataclasses
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -37,44 +36,13 @@ from optim_core.experiment import (
 )
 from optim_core.history import History
 from optim_core.minibatch import MinibatchSampler, batch_weights
-from optim_core.optimizers import TorchOptimizer, get_rule
-from optim_core.optimizers.base import OptimizerRule
-from optim_core.optimizers.torch_adapter import TorchBlock
 from optim_core.problems import FiniteSumProblem, Problem
 from optim_core.snapshot import Snapshot, freeze
+from optim_core.stepper import RuleBlock, RuleStepper
 
 #: memory the records of one session may use before long runs are thinned out
 HISTORY_BUDGET_BYTES = 512 * 2**20
 DIVERGENCE_BOUND = 1e6
-
-
-@dataclass
-class _Block:
-    """The runs of one optimizer: rows into the session's tensors, hyperparameters and state."""
-
-    rule: OptimizerRule
-    rows: list[int]
-    hyper: list[dict[str, Any]]
-    index: torch.Tensor | slice = field(default_factory=lambda: slice(0))
-    view: dict[str, Any] = field(default_factory=dict)
-    state: dict[str, torch.Tensor] = field(default_factory=dict)
-    torch_block: TorchBlock | None = None
-
-    def build_view(self, like: torch.Tensor) -> None:
-        """Hyperparameters as the rule sees them: one scalar if shared, else ``(R_b, 1)``."""
-        self.view = {}
-        for spec in self.rule.hyperparameters:
-            values = [h[spec.name] for h in self.hyper]
-            if all(v == values[0] for v in values) or spec.kind == "any":
-                self.view[spec.name] = values[0]
-            elif spec.kind == "bool":
-                self.view[spec.name] = torch.tensor(values, device=like.device)[:, None]
-            elif spec.kind == "pair":
-                self.view[spec.name] = torch.tensor(values, dtype=like.dtype, device=like.device)
-            else:
-                self.view[spec.name] = torch.tensor(
-                    values, dtype=like.dtype, device=like.device
-                )[:, None]
 
 
 class Session:
@@ -105,7 +73,7 @@ class Session:
         self.device = torch.device(device)
         self.dtype = DTYPES[dtype]
         self.problem = problem.to(self.device, self.dtype)
-        self.runs = list(runs)
+        self.rules = RuleStepper(runs, self.device, self.dtype)
         self.batch_size = batch_size
         self.seed = seed
         self.grad_noise = grad_noise
@@ -113,8 +81,7 @@ class Session:
         self._expected_steps = expected_steps
         self._history_budget = history_budget
         self._record_every = max(1, int(record_every))
-        self._blocks = self._make_blocks()
-        self._need_hessian = any(block.rule.needs_hessian for block in self._blocks)
+        self._need_hessian = self.rules.needs_hessian
         self.reset()
 
     @classmethod
@@ -128,6 +95,11 @@ class Session:
 
     # ------------------------------------------------------------------ setup
     @property
+    def runs(self) -> list[RunSpec]:
+        """The runs as they are now (hyperparameters changed between steps included)."""
+        return self.rules.runs
+
+    @property
     def n_runs(self) -> int:
         return len(self.runs)
 
@@ -139,20 +111,6 @@ class Session:
     @property
     def is_finite_sum(self) -> bool:
         return isinstance(self.problem, FiniteSumProblem)
-
-    def _make_blocks(self) -> list[_Block]:
-        blocks: dict[str, _Block] = {}
-        for r, run in enumerate(self.runs):
-            rule = get_rule(run.optimizer)
-            block = blocks.setdefault(run.optimizer, _Block(rule=rule, rows=[], hyper=[]))
-            block.rows.append(r)
-            block.hyper.append(dict(run.hyperparameters))
-        for block in blocks.values():
-            rows = block.rows
-            contiguous = rows == list(range(rows[0], rows[0] + len(rows)))
-            block.index = (slice(rows[0], rows[0] + len(rows)) if contiguous
-                           else torch.tensor(rows, device=self.device))
-        return list(blocks.values())
 
     def _make_history(self) -> History:
         r = self.n_runs
@@ -173,27 +131,15 @@ class Session:
 
     def state_names(self) -> list[str]:
         """Every optimizer state name in use by some run (torch would hold it), in order."""
-        names: list[str] = []
-        for block in self._blocks:
-            names.extend(n for n in block.rule.state_in_use(block.hyper) if n not in names)
-        return names
+        return self.rules.state_names()
 
     # ------------------------------------------------------------------ control
     def reset(self) -> None:
         """Back to the start points with fresh optimizer state, records and minibatch draws."""
-        like = torch.empty(0, dtype=self.dtype, device=self.device)
         self._params = torch.tensor([run.start for run in self.runs], dtype=self.dtype,
                                     device=self.device)
-        self._clip_norm = self._option_tensor("clip_norm")
-        self._clip_value = self._option_tensor("clip_value")
+        self.rules.reset(self._params)
         self._batch_sizes = self._batch_size_tensor()
-        for block in self._blocks:
-            block.build_view(like)
-            params = self._params[block.index]
-            if isinstance(block.rule, TorchOptimizer):
-                block.torch_block = TorchBlock(block.rule, params, block.hyper)
-            else:
-                block.state = block.rule.init_state(params, block.view)
         self._active = torch.ones(self.n_runs, dtype=torch.bool, device=self.device)
         self._all_active = True
         self._not_clipped = torch.zeros(self.n_runs, dtype=torch.bool, device=self.device)
@@ -218,35 +164,16 @@ class Session:
 
         Raises ConfigError (naming ``runs[i].name``) for a value the optimizer refuses.
         """
-        where = f"runs[{run}]"
-        if not 0 <= run < self.n_runs:
-            raise ConfigError("run", run, f"a run index from 0 to {self.n_runs - 1}")
-        spec = self.runs[run]
-        if name in RUN_OPTIONS:
-            value = RUN_OPTIONS[name].validate(value, f"{where}.{name}")
-            if name == "batch_size":
-                check_batch_size(value, self.problem, f"{where}.{name}")
-            self.runs[run] = spec.with_hyperparameter(name, value)
-            self._clip_norm = self._option_tensor("clip_norm")
-            self._clip_value = self._option_tensor("clip_value")
-            if name == "batch_size":
-                self._batch_sizes = self._batch_size_tensor()
-                self._current = self._evaluate(draw=False)
-            return
-        block = next(b for b in self._blocks if run in b.rows)
-        specs = {s.name: s for s in block.rule.hyperparameters}
-        if name not in specs:
-            raise ConfigError(f"{where}.{name}", value,
-                              f"unknown name {name!r}; known: {', '.join(specs)}")
-        value = specs[name].validate(value, f"{where}.{name}")
-        row = block.rows.index(run)
-        proposed = {**block.hyper[row], name: value}
-        block.rule.check(proposed, where)
-        block.hyper[row] = proposed
-        self.runs[run] = spec.with_hyperparameter(name, value)
-        block.build_view(self._params)
-        if block.torch_block is not None:
-            block.torch_block.set_hyperparameter(row, name, value)
+        if name == "batch_size":
+            where = f"runs[{run}].batch_size"
+            if not 0 <= run < self.n_runs:
+                raise ConfigError("run", run, f"a run index from 0 to {self.n_runs - 1}")
+            value = RUN_OPTIONS[name].validate(value, where)
+            check_batch_size(value, self.problem, where)
+        self.rules.set_hyperparameter(run, name, value, self._params)
+        if name == "batch_size":
+            self._batch_sizes = self._batch_size_tensor()
+            self._current = self._evaluate(draw=False)
         for state_name in self.state_names():  # e.g. momentum switched on: record its buffer
             self._history.add_field(f"state.{state_name}", (2,), self.dtype)
 
@@ -261,13 +188,6 @@ class Session:
     def set_label(self, run: int, label: str) -> None:
         """Rename a run (display only)."""
         self.runs[run] = dataclasses.replace(self.runs[run], label=label)
-
-    def _option_tensor(self, name: str) -> torch.Tensor | None:
-        values = [getattr(run, name) for run in self.runs]
-        if all(v is None for v in values):
-            return None
-        return torch.tensor([[float("inf") if v is None else v] for v in values],
-                            dtype=self.dtype, device=self.device)
 
     def _batch_size_tensor(self) -> torch.Tensor | None:
         if not self.is_finite_sum:
@@ -295,16 +215,11 @@ class Session:
     def _advance(self) -> None:
         current = self._current
         raw = current.grad
-        grad, clipped = clip_gradients(raw, self._clip_norm, self._clip_value)
+        grad, clipped = self.rules.clip(raw)
         before = self._params
         was_active, all_active = self._active, self._all_active
         self._step += 1
-        if len(self._blocks) == 1 and isinstance(self._blocks[0].index, slice):
-            params = self._step_block(self._blocks[0], before, grad, current.hessian)
-        else:
-            params = before.clone()
-            for block in self._blocks:
-                params[block.index] = self._step_block(block, before, grad, current.hessian)
+        params = self.rules.step(before, grad, self._step, current.hessian, self._closure_loss)
         if not all_active:
             params = torch.where(was_active[:, None], params, before)
         self._params = params
@@ -314,21 +229,7 @@ class Session:
         self._check_divergence(self._current)
         self._pending = (raw, clipped, before, current.full_grad, was_active, all_active)
 
-    def _step_block(self, block: _Block, before: torch.Tensor, grad: torch.Tensor,
-                    hessian: torch.Tensor | None) -> torch.Tensor:
-        """The block's new params (a new tensor); its state is replaced, never changed."""
-        index = block.index
-        if block.torch_block is not None:
-            params = before[index].clone()
-            block.torch_block.step(params, grad[index], self._closure_loss(block))
-            block.state = block.torch_block.state(params)
-            return params
-        h = hessian[index] if hessian is not None else None
-        params, block.state = block.rule.step(before[index], grad[index], block.state,
-                                              block.view, self._step, h)
-        return params
-
-    def _closure_loss(self, block: _Block):
+    def _closure_loss(self, block: RuleBlock):
         """``evaluate(row, w)`` for torch.optim closures: this step's minibatch loss of one run,
         with the gradient clipped as the run clips it."""
         weights = self._weights()
@@ -343,8 +244,8 @@ class Session:
                 loss = self.problem.loss(w)
             if w.requires_grad:
                 loss.backward()
-                norm = None if self._clip_norm is None else self._clip_norm[r:r + 1]
-                value = None if self._clip_value is None else self._clip_value[r:r + 1]
+                norm = None if self.rules.clip_norm is None else self.rules.clip_norm[r:r + 1]
+                value = None if self.rules.clip_value is None else self.rules.clip_value[r:r + 1]
                 w.grad.copy_(clip_gradients(w.grad[None], norm, value)[0][0])
             return loss
 
@@ -427,18 +328,7 @@ class Session:
         """Live optimizer state ``(R, 2)`` by torch name; NaN for runs that have none."""
         if names is None:
             names = [n[6:] for n in self._history.buffers if n.startswith("state.")]
-        if len(self._blocks) == 1:
-            state = self._blocks[0].state
-            return {n: state[n] if n in state else self._nan() for n in names}
-        out = {n: self._nan() for n in names}
-        for block in self._blocks:
-            for name, tensor in block.state.items():
-                if name in out:
-                    out[name][block.index] = tensor
-        return out
-
-    def _nan(self) -> torch.Tensor:
-        return torch.full_like(self._params, float("nan"))
+        return self.rules.gather_state(names, self._params)
 
     # ------------------------------------------------------------------ reading
     def snapshot(self) -> Snapshot:
