@@ -778,7 +778,10 @@ def _export_png(widget: QtWidgets.QWidget, path: str, scale: float = 2.0) -> Non
     painter = QtGui.QPainter(image)
     try:
         if isinstance(widget, QtWidgets.QGraphicsView):
-            widget.render(painter)  # the scene, drawn afresh at the image's resolution
+            # the scene, drawn afresh at the image's resolution; both rectangles in widget pixels
+            # (left out, the target is the image in device pixels: only the top-left quarter)
+            target = QtCore.QRectF(0, 0, size.width(), size.height())
+            widget.render(painter, target, widget.viewport().rect())
         else:
             widget.render(painter, QtCore.QPoint())
     finally:
