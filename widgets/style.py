@@ -579,6 +579,10 @@ class RunCurve:
 RANGE_SLACK = 0.15
 #: ...and is refitted when the data leave it or fill less than this share of it.
 RANGE_MIN_FILL = 0.35
+#: A followed linear axis spans at least this share of its largest value, and a log axis at
+#: least this many decades, so values constant to rounding (0.05 ± 1e-15) are drawn flat.
+MIN_RELATIVE_SPAN = 1e-5
+MIN_LOG_SPAN = 0.1
 
 
 def _span_of(lo: float, hi: float) -> float:
@@ -589,8 +593,15 @@ def _span_of(lo: float, hi: float) -> float:
     return abs(lo) * 0.1 if abs(lo) > 1e-9 else 1.0 / RANGE_SLACK
 
 
+def min_span(lo: float, hi: float, *, log: bool) -> float:
+    """The smallest axis span worth showing for data in ``[lo, hi]`` (view coordinates, log10
+    on a log axis): differences below it are rounding, not data."""
+    return MIN_LOG_SPAN if log else MIN_RELATIVE_SPAN * max(abs(lo), abs(hi))
+
+
 def follow_range(
-    current: tuple[float, float] | None, lo: float, hi: float, *, pad_low: bool = True
+    current: tuple[float, float] | None, lo: float, hi: float, *, pad_low: bool = True,
+    least: float = 0.0,
 ) -> tuple[float, float] | None:
     """A new axis range for data spanning ``[lo, hi]`` (view coordinates), or None to keep
     ``current``.
@@ -598,10 +609,14 @@ def follow_range(
     Autoranging every frame re-lays out the axes and paints each panel twice; a followed range
     changes only when the data leave it (it then grows by :data:`RANGE_SLACK` of the data's span
     beyond them) or shrink to less than :data:`RANGE_MIN_FILL` of it. ``pad_low=False`` starts
-    the range exactly at ``lo`` (a step axis starting at 0).
+    the range exactly at ``lo`` (a step axis starting at 0). Data spanning less than ``least``
+    are followed as if they spanned ``least`` around their middle.
     """
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return None
+    if lo < hi < lo + least:
+        middle = 0.5 * (lo + hi)
+        lo, hi = middle - 0.5 * least, middle + 0.5 * least
     if current is not None:
         c0, c1 = current
         inside = c0 <= lo and hi <= c1
@@ -637,7 +652,8 @@ class FollowedRange:
             return
         x0, x1, y0, y1 = bounds
         new_x = follow_range(self._ranges[0], x0, x1, pad_low=self._pad_x_low)
-        new_y = follow_range(self._ranges[1], y0, y1)
+        log_y = bool(self._plot.getAxis("left").logMode)
+        new_y = follow_range(self._ranges[1], y0, y1, least=min_span(y0, y1, log=log_y))
         if new_x is None and new_y is None:
             return
         self._ranges = [new_x or self._ranges[0], new_y or self._ranges[1]]

@@ -1,0 +1,79 @@
+"""Panels that never mislead: rounding noise is drawn flat, not as spikes filling the plot."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+from PySide6 import QtWidgets
+
+from widgets import AdaptiveLrPanel, LossCurvesPanel, configure_pyqtgraph
+from widgets.style import MIN_LOG_SPAN, MIN_RELATIVE_SPAN, follow_range
+
+SIZE_HINTS = "does not support propagateSizeHints"
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore(SIZE_HINTS)]
+
+
+@pytest.fixture
+def shown(qtbot):
+    configure_pyqtgraph()
+
+    def show(panel: QtWidgets.QWidget) -> QtWidgets.QWidget:
+        qtbot.addWidget(panel)
+        panel.resize(560, 460)
+        panel.show()
+        qtbot.waitExposed(panel)
+        QtWidgets.QApplication.processEvents()
+        return panel
+
+    return show
+
+
+def _rounding_noise(value: float, n: int, seed: int = 0) -> np.ndarray:
+    return value + 1e-15 * np.random.default_rng(seed).standard_normal(n)
+
+
+def test_an_effective_lr_constant_to_rounding_is_drawn_flat(shown):
+    # plain SGD at lr 0.05: Δw / g is 0.05 ± 1e-15
+    panel = shown(AdaptiveLrPanel())
+    panel.set_runs(["SGD lr=0.05"], ["#0072b2"])
+    steps = np.arange(1.0, 61.0)
+    panel.set_curves([steps], [np.column_stack([_rounding_noise(0.05, 60),
+                                                _rounding_noise(0.05, 60, 1)])])
+    for plot in panel._plots:
+        y0, y1 = plot.getViewBox().viewRange()[1]  # log10 of the values
+        assert y1 - y0 >= MIN_LOG_SPAN * 0.999
+        assert y0 < np.log10(0.05) < y1
+
+
+def test_an_effective_lr_that_changes_still_fills_its_plot(shown):
+    panel = shown(AdaptiveLrPanel())
+    panel.set_runs(["Adagrad"], ["#0072b2"])
+    steps = np.arange(1.0, 201.0)
+    lr = 0.5 / np.sqrt(steps)
+    panel.set_curves([steps], [np.column_stack([lr, lr])])
+    y0, y1 = panel._plots[0].getViewBox().viewRange()[1]
+    span = np.log10(lr[0]) - np.log10(lr[-1])
+    assert span <= y1 - y0 <= 2 * span
+
+
+def test_a_loss_constant_to_rounding_is_drawn_flat_on_a_linear_axis(shown):
+    panel = shown(LossCurvesPanel())
+    panel.set_runs(["SGD"], ["#0072b2"])
+    panel.set_log_y(False)
+    steps = np.arange(50.0)
+    panel.set_curves([steps], [_rounding_noise(12.5, 50)])
+    y0, y1 = panel._plot.getViewBox().viewRange()[1]
+    assert y1 - y0 >= MIN_RELATIVE_SPAN * 12.5 * 0.999
+
+
+@pytest.mark.parametrize(("lo", "hi", "least", "spans_at_least"), [
+    (-1.30103, -1.30103 + 1e-14, 0.1, 0.1),  # log10(0.05 ± 1e-15)
+    (12.5, 12.5 + 1e-13, 1.25e-4, 1.25e-4),
+    (0.0, 2.0, 0.1, 2.0),  # data wider than the least span keep their own
+])
+def test_a_followed_range_spans_at_least_the_least_span(lo, hi, least, spans_at_least):
+    r0, r1 = follow_range(None, lo, hi, least=least)
+    assert r1 - r0 >= spans_at_least
+    assert r0 <= lo and hi <= r1
