@@ -244,7 +244,8 @@ class LrSweepWindow(LabWindow):
         start = f"({result.start[0]:g}, {result.start[1]:g})".replace("-", "−")
         self.view.show_sweep(
             result.optimizers, result.lrs, result.final_loss, result.diverged,
-            f_min=result.f_min, tolerant=tolerant, factor=FACTOR,
+            f_min=result.f_min, tolerant=tolerant, factor=FACTOR, start_loss=result.start_loss,
+            improvement=result.improvement(), range_at_edge=result.range_at_edge(FACTOR),
             title=f"<b>Final loss after {result.steps} steps</b> on {title}, from {start}; "
                   "every other hyperparameter at torch.optim's default "
                   "(AdamW weight_decay 0.01)")

@@ -107,15 +107,28 @@ def report(result: SweepResult, factor: float = TOLERANCE) -> str:
         lines.append(f"{lr:>10.3g}" + "".join(
             _cell(result.final_loss[o, j], bool(result.diverged[o, j]), width)
             for o in range(len(result.optimizers))))
-    decades = result.tolerant_decades(factor)
-    for name, (lr, loss), d in zip(result.optimizers, result.best, decades, strict=True):
+    verdicts = zip(result.optimizers, result.best, result.tolerant_decades(factor),
+                   result.improvement(), result.best_at_edge(), result.range_at_edge(factor),
+                   strict=True)
+    for name, (lr, loss), d, better, best_edge, range_edge in verdicts:
         if math.isnan(lr):
             lines.append(f"{name}: diverged at every lr")
             continue
-        span = "n/a" if math.isnan(d) else f"{d:.1f} decades"
-        lines.append(f"{name}: best lr {lr:.3g} (final loss {loss:.4g}); "
-                     f"within {factor:g}× of its best: {span} of lr")
+        below = "" if math.isnan(better) else f", {_times(better)}× below the start"
+        edge = " at the grid's edge: a better lr may lie beyond it" if best_edge else ""
+        if math.isnan(d):
+            span = (f"n/a (no lr got {factor:g}× below the start loss)"
+                    if not math.isnan(better) else "n/a")
+        else:
+            span = ("≥ " if range_edge else "") + f"{d:.1f} decades of lr"
+        lines.append(f"{name}: best lr {lr:.3g} (final loss {loss:.4g}{below}){edge}; "
+                     f"within {factor:g}× of its best: {span}")
     return "\n".join(lines)
+
+
+def _times(factor: float) -> str:
+    """A factor for reading: 2.82, 106, 1,466, 1.5e+28."""
+    return f"{factor:,.0f}" if 100 <= factor < 1e6 else f"{factor:.3g}"
 
 
 def _rows(result: SweepResult) -> list[dict[str, Any]]:
@@ -145,9 +158,13 @@ def to_json(problem: Problem, result: SweepResult) -> str:
         return value if math.isfinite(value) else None
 
     summary = [{"optimizer": name, "best_lr": clean(lr), "best_loss": clean(loss),
-                f"decades_within_{TOLERANCE:g}x": clean(d)}
-               for name, (lr, loss), d in zip(result.optimizers, result.best,
-                                              result.tolerant_decades(TOLERANCE), strict=True)]
+                "improvement_over_start": clean(better), "best_lr_at_grid_edge": best_edge,
+                f"decades_within_{TOLERANCE:g}x": clean(d),
+                "decades_reach_grid_edge": range_edge}
+               for name, (lr, loss), d, better, best_edge, range_edge in zip(
+                   result.optimizers, result.best, result.tolerant_decades(TOLERANCE),
+                   result.improvement(), result.best_at_edge(), result.range_at_edge(TOLERANCE),
+                   strict=True)]
     payload = {
         "problem": problem.config(), "steps": result.steps, "start": list(result.start),
         "batch_size": result.batch_size, "seed": result.seed,

@@ -4,8 +4,10 @@
 show): on log-log axes, each optimizer's final loss above the problem's minimum against lr as a
 line with markers, a ✕ along the top edge for each run that diverged, a star on each optimizer's
 best lr, a bar at 10× its best loss over the learning rates that stay below it, and a caption
-saying how many decades of lr that is. It is the picture that checks the lecture's claim that
-AdamW "is insensitive to hyperparameters" (curriculum §6).
+saying how many decades of lr that is. The bar is a dashed bracket, not a line with markers, so
+it cannot be read as data, and a dotted line marks the start's loss: an optimizer whose best barely
+improved on it gets no bar. It is the picture that checks the lecture's claim that AdamW "is
+insensitive to hyperparameters" (curriculum §6).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from widgets import style
 
@@ -26,6 +28,8 @@ __all__ = ["SweepView"]
 _SYMBOLS = (("o", "●"), ("s", "■"), ("t", "▼"), ("d", "◆"), ("h", "⬢"))
 #: the rows of ✕ (diverged) sit this factor apart above the highest loss shown
 _DIVERGED_STEP = 2.2
+#: the tolerant range's bracket ends reach down to this fraction of its level
+_BRACKET_DROP = 0.6
 
 
 class SweepView(QtWidgets.QWidget):
@@ -50,6 +54,10 @@ class SweepView(QtWidgets.QWidget):
         self.diverged: list[pg.PlotDataItem] = []
         self.bands: list[pg.PlotDataItem] = []
         self.optimizers: tuple[str, ...] = ()
+        self.start_line = pg.InfiniteLine(angle=0, pen=style.pen(style.MUTED, 1.2,
+                                                                 QtCore.Qt.PenStyle.DotLine))
+        self.start_line.setVisible(False)
+        self.plot.addItem(self.start_line, ignoreBounds=True)
         self._empty = pg.TextItem("Press Run to sweep the learning rate.", color=style.MUTED,
                                   anchor=(0.5, 0.5))
         self._empty.setFont(style.font(style.LABEL_PT))
@@ -62,8 +70,8 @@ class SweepView(QtWidgets.QWidget):
         while len(self.curves) < count:
             color = style.run_color([], len(self.curves))
             symbol = _SYMBOLS[len(self.curves) % len(_SYMBOLS)][0]
-            band = pg.PlotDataItem(pen=style.pen(color, 5.0))
-            band.setOpacity(0.35)
+            # a dashed bracket ⌈‾‾⌉ over the lrs, without markers: an annotation, not data
+            band = pg.PlotDataItem(pen=style.pen(color, 1.6, QtCore.Qt.PenStyle.DashLine))
             curve = pg.PlotDataItem(pen=style.pen(color, 2.0), symbol=symbol, symbolSize=8,
                                     symbolBrush=style.brush(color),
                                     symbolPen=pg.mkPen(style.BACKGROUND), connect="finite")
@@ -92,13 +100,19 @@ class SweepView(QtWidgets.QWidget):
         tolerant: Sequence[tuple[float, float, float] | None] = (),
         factor: float = 10.0,
         title: str = "",
+        start_loss: float | None = None,
+        improvement: Sequence[float] = (),
+        range_at_edge: Sequence[bool] = (),
     ) -> None:
         """Draw row ``o`` of ``final_loss`` ``(O, L)`` against ``lrs`` ``(L,)`` for
         ``optimizers[o]``, minus ``f_min`` when given; values ≤ 0 or NaN are left out and runs
         marked in ``diverged`` ``(O, L)`` are drawn as ✕ above the highest loss.
         ``tolerant[o]`` = ``(lo, hi, level)``: the lrs from ``lo`` to ``hi`` reach a loss (minus
         ``f_min``) of at most ``level``, ``factor`` × the best one; drawn as a bar at that level
-        and reported in decades in the caption (None: "n/a")."""
+        and reported in decades in the caption (None: "n/a"), as a lower bound ("≥") where
+        ``range_at_edge[o]``. ``start_loss`` is drawn as a dotted line (minus ``f_min``);
+        ``improvement[o]`` (start's excess / best excess) is said where it is below ``factor``.
+        A best lr at the grid's first or last point is said to be at its edge."""
         lrs = np.asarray(lrs, dtype=float)
         gap = np.asarray(final_loss, dtype=float) - (f_min or 0.0)
         gap = np.where(np.isfinite(gap) & (gap > 0), gap, np.nan)
@@ -107,7 +121,10 @@ class SweepView(QtWidgets.QWidget):
         self._ensure(len(optimizers))
         self._empty.setVisible(False)
         levels = np.array([t[2] for t in tolerant if t is not None], dtype=float)
-        shown = np.concatenate([gap[np.isfinite(gap)], levels[np.isfinite(levels) & (levels > 0)]])
+        start_gap = math.nan if start_loss is None else start_loss - (f_min or 0.0)
+        starts = np.array([start_gap] if start_gap > 0 else [], dtype=float)
+        shown = np.concatenate([gap[np.isfinite(gap)], levels[np.isfinite(levels) & (levels > 0)],
+                                starts])
         top = float(shown.max()) if shown.size else 1.0
         low = float(shown.min()) if shown.size else 1.0
         entries, summary = [], []
@@ -124,16 +141,22 @@ class SweepView(QtWidgets.QWidget):
             xs = lrs[diverged[o]]
             self.diverged[o].setData(xs, np.full(xs.shape, top * _DIVERGED_STEP ** (o + 1)))
             span = tolerant[o] if o < len(tolerant) else None
+            better = improvement[o] if o < len(improvement) else math.nan
             if span is not None and b is not None:
                 level = span[2]
-                self.bands[o].setData([span[0], span[1]], [level, level])
-                text = f"{math.log10(span[1] / span[0]):.1f}" + (" decades" if o == 0 else "")
+                self.bands[o].setData([span[0], span[0], span[1], span[1]],
+                                      [level * _BRACKET_DROP, level, level,
+                                       level * _BRACKET_DROP])
+                at_edge = o < len(range_at_edge) and range_at_edge[o]
+                text = (("≥ " if at_edge else "") + f"{math.log10(span[1] / span[0]):.1f}"
+                        + (" decades" if o == 0 else ""))
             else:
                 self.bands[o].setData([], [])
                 text = "n/a"
             if b is not None:
-                edge = ", the grid's edge" if b in (0, len(lrs) - 1) else ""
-                text += f" (best {row[b]:.3g} at lr {lrs[b]:.2g}{edge})"
+                edge = ", the grid's edge: widen it" if b in (0, len(lrs) - 1) else ""
+                weak = (f", only {better:.2g}× below the start" if better < factor else "")
+                text += f" (best {row[b]:.3g} at lr {lrs[b]:.2g}{edge}{weak})"
             else:
                 text += " (diverged at every lr)"
             summary.append(f"{optimizers[o]} {text}")
@@ -144,7 +167,13 @@ class SweepView(QtWidgets.QWidget):
             entries.append(style.legend_entry("✕", style.FOREGROUND,
                                               "diverged (drawn above the plot's losses)"))
         entries.append(style.legend_entry("★", style.FOREGROUND, "best lr"))
-        entries.append(style.legend_entry("▬", style.MUTED, f"lrs within {factor:g}× of the best"))
+        entries.append(style.legend_entry("⌈╌⌉", style.MUTED,
+                                          f"lrs within {factor:g}× of the best "
+                                          f"and {factor:g}× below the start"))
+        self.start_line.setVisible(bool(starts.size))
+        if starts.size:
+            self.start_line.setValue(math.log10(start_gap))
+            entries.append(style.legend_entry("┈┈", style.MUTED, "start loss"))
         style.set_axis_label(self.plot, "left", "final loss" if not f_min
                              else f"final loss − minimum ({f_min:g})")
         self._title.set_html(title)

@@ -95,3 +95,20 @@ def test_closing_stops_the_thread(qtbot, window):
     thread = window.thread_
     window.close()
     assert thread.wait(2000) and not hasattr(window, "worker")
+
+
+def test_the_verdict_judges_by_the_start_and_its_bracket_is_no_data(qtbot, window):
+    # the default sweep: Rosenbrock, 1e-5 … 1, 300 steps
+    sweep(qtbot, window)
+    view, result = window.view, window.result
+    caption = view.caption_text()
+    assert "SGD n/a (best 4.43 at lr 0.0012, only 2.8× below the start)" in caption
+    assert "Adam ≥ 0.0 (best 0.00853 at lr 1, the grid's edge: widen it)" in caption
+    assert view.start_line.isVisible()
+    assert 10 ** view.start_line.value() == pytest.approx(result.start_loss)
+    sgd, adamw = result.optimizers.index("SGD"), result.optimizers.index("AdamW")
+    assert curve_data(view.bands[sgd])[0].size == 0
+    _, by = curve_data(view.bands[adamw])
+    assert by[1] == by[2] and by[0] < by[1]  # a bracket: its ends drop below its level
+    pen = view.bands[adamw].opts["pen"]
+    assert pen.style() != pen.style().SolidLine and view.bands[adamw].opts["symbol"] is None

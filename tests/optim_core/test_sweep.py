@@ -140,3 +140,39 @@ def test_log_grid():
     for bad in [(0, 1, 5), (1, 0.1, 5), (1e-3, 1, 1)]:
         with pytest.raises(ConfigError, match="lrs"):
             log_grid(*bad)
+
+
+@pytest.fixture(scope="module")
+def rosenbrock_sweep() -> SweepResult:
+    return lr_sweep(make_problem("rosenbrock"), OPTIMIZERS, log_grid(1e-5, 1, 13), steps=300)
+
+
+def test_an_optimizer_that_barely_improved_on_the_start_gets_no_tolerant_range(
+        rosenbrock_sweep):
+    # SGD's best on Rosenbrock (4.43) is 2.8× below the start (12.5): every lr that did not
+    # diverge is "within 10× of the best", yet none of them achieved anything
+    r = rosenbrock_sweep
+    sgd = r.optimizers.index("SGD")
+    assert r.start_loss == pytest.approx(12.5)
+    assert r.improvement()[sgd] == pytest.approx(12.5 / r.best[sgd][1])
+    assert r.improvement()[sgd] < 10
+    assert math.isnan(r.tolerant_decades(10)[sgd])
+    assert r.tolerant_range(10)[sgd] is None
+
+
+def test_a_best_lr_on_the_grids_edge_is_said_to_be(rosenbrock_sweep):
+    r = rosenbrock_sweep
+    adam = r.optimizers.index("Adam")
+    assert r.best[adam][0] == r.lrs[-1]
+    assert r.best_at_edge()[adam] and not r.best_at_edge()[r.optimizers.index("SGD")]
+    assert r.range_at_edge(10)[adam]
+
+
+@pytest.mark.parametrize("row, level", [
+    ([50, 5, 1, 2, 9, 20, math.nan], 10.0),  # 10 × best, below start / 10 = 10
+    ([50, 5, 3, 4, 9, 20, math.nan], 10.0),  # 10 × best = 30: capped at start / 10
+    ([50, 40, 20, 30, 60, 80, 90], math.nan),  # best only 5× below the start
+])
+def test_tolerant_points_are_also_factor_times_below_the_start(row, level):
+    got = synthetic(row).tolerance_levels(10)[0]  # start loss 100
+    assert (math.isnan(got) and math.isnan(level)) or got == pytest.approx(level)

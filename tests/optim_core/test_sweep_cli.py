@@ -81,3 +81,12 @@ def test_bad_input_exits_2_naming_the_field(tmp_path, capsys, argv, field):
 def test_parse_lrs():
     np.testing.assert_allclose(sweep_cli.parse_lrs("1e-4:1:5"), [1e-4, 1e-3, 1e-2, 0.1, 1])
     assert sweep_cli.parse_lrs("0.1, 0.01").tolist() == [0.1, 0.01]
+
+
+def test_the_verdict_says_when_nothing_improved_and_when_a_best_lr_is_at_the_edge(capsys):
+    assert run(["--problem", "rosenbrock", "--lrs", "1e-5:1:13", "--steps", "300"]) == 0
+    verdicts = {line.split(":")[0]: line for line in capsys.readouterr().out.splitlines()[-3:]}
+    assert "2.82× below the start" in verdicts["SGD"]
+    assert verdicts["SGD"].endswith("n/a (no lr got 10× below the start loss)")
+    assert "at the grid's edge" in verdicts["Adam"] and "≥ 0.0 decades" in verdicts["Adam"]
+    assert "at the grid's edge" not in verdicts["AdamW"]
