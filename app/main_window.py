@@ -263,8 +263,9 @@ class MainWindow(QMainWindow):
         values = {**run.hyperparameters, **{n: getattr(run, n) for n in CLIP_OPTIONS}}
         self.controls.run_editor.set_params(specs, values)
         dot = f"<span style='color:{run.color}'>●</span>"
+        title = rule.title_for(run.hyperparameters)  # plain SGD is not "SGD with momentum"
         self.controls.run_title.setText(
-            f"{dot} <b>{html.escape(run.display_label)}</b> · {html.escape(rule.title)}"
+            f"{dot} <b>{html.escape(run.display_label)}</b> · {html.escape(title)}"
             + ("" if run.enabled else " <i>(off)</i>"))
 
     def _roster(self) -> Roster:
@@ -381,6 +382,11 @@ class MainWindow(QMainWindow):
         if state is None:
             self._show_state()
             return
+        if self._lesson is not None:  # the lesson is left: its title and run labels go with it
+            state = state.without_labels(run["label"] for run in self._lesson.experiment["runs"]
+                                         if run.get("label"))
+            self._lesson = None
+            self._update_title()
         self._apply(state, f"{state.problem_object.title} chosen")
         self._show_state()
 
@@ -551,6 +557,15 @@ class MainWindow(QMainWindow):
         return text
 
     # ------------------------------------------------------------------ files
+    def new_experiment(self) -> None:
+        """File → New: an untitled experiment on the default problem with one run."""
+        state = SessionState.empty()
+        state.speed = self.state.speed
+        self.state, self.path, self._lesson, self._selected_row = state, None, None, 0
+        self._show_state()
+        self.setWindowModified(False)
+        self._restart("a new experiment")
+
     def open_experiment(self, path: str | Path) -> bool:
         """Load an experiment file; an invalid one is refused and the current runs go on."""
         try:

@@ -103,6 +103,7 @@ def _lessons_menu(window: MainWindow, menu: QMenu) -> None:
 
 def _file_menu(window: MainWindow, menu: QMenu) -> tuple[QMenu, QAction]:
     """Fill the File menu; returns its Open Recent submenu and the script export."""
+    _action(window, menu, "&New", QKeySequence.StandardKey.New, window.new_experiment)
     _action(window, menu, "&Open…", QKeySequence.StandardKey.Open, lambda: _open(window))
     recent = menu.addMenu("Open &Recent")
     recent.aboutToShow.connect(lambda: _fill_recent(window, recent))

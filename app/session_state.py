@@ -13,7 +13,7 @@ session the worker runs; :meth:`SessionState.session_rows` maps the session's ru
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,6 +26,7 @@ from optim_core.experiment import (
     parse_experiment,
     parse_run,
 )
+from optim_core.labels import legacy_label, variant
 from optim_core.optimizers import get_rule
 from optim_core.problems import Problem
 from widgets.style import RUN_COLORS
@@ -48,12 +49,18 @@ DEFAULT_EXPERIMENT: dict[str, Any] = {
 DEFAULT_SPEED = 100.0  #: steps per second when the app starts
 
 
-def auto_label(optimizer: str, hyperparameters: Mapping[str, Any]) -> str:
-    """A run's name from its settings: ``SGD lr=0.001``, ``SGD+momentum lr=0.001``…"""
-    name = optimizer
-    if optimizer == "SGD" and hyperparameters.get("momentum"):
-        name = "SGD+Nesterov" if hyperparameters.get("nesterov") else "SGD+momentum"
-    return default_label(name, hyperparameters)
+def auto_label(optimizer: str, hyperparameters: Mapping[str, Any],
+               options: Mapping[str, Any] | None = None) -> str:
+    """A run's name from its settings: ``SGD lr=0.001``, ``SGD+momentum lr=0.001``, ``Adam
+    lr=0.05 betas=(0.9, 0.9)``… (the engine's :func:`default_label`: runs that differ in any
+    setting are named apart)."""
+    return default_label(optimizer, hyperparameters, options)
+
+
+def _older_auto_labels(optimizer: str, hyperparameters: Mapping[str, Any]) -> set[str]:
+    """Labels earlier versions gave automatically (``SGD lr=0.001`` for every SGD run)."""
+    name, _ = variant(optimizer, hyperparameters)
+    return {legacy_label(optimizer, hyperparameters), legacy_label(name, hyperparameters)}
 
 
 def summary(run: RunConfig) -> str:
@@ -96,7 +103,12 @@ class RunConfig:
     @property
     def display_label(self) -> str:
         """The label shown in legends and the status bar."""
-        return self.label or auto_label(self.optimizer, self.hyperparameters)
+        return self.label or auto_label(self.optimizer, self.hyperparameters, self.options())
+
+    def options(self) -> dict[str, Any]:
+        """The run's own clipping and batch size (None: not set)."""
+        return {"batch_size": self.batch_size, "clip_norm": self.clip_norm,
+                "clip_value": self.clip_value}
 
     def to_dict(self) -> dict[str, Any]:
         """The run object of the experiment file."""
@@ -118,7 +130,10 @@ class RunConfig:
         """A row from a validated run; a label the engine or :func:`auto_label` would give is
         kept automatic, so it follows later edits of the learning rate."""
         hyper = dict(spec.hyperparameters)
-        automatic = {default_label(spec.optimizer, hyper), auto_label(spec.optimizer, hyper)}
+        options = {"batch_size": spec.batch_size, "clip_norm": spec.clip_norm,
+                   "clip_value": spec.clip_value}
+        automatic = {auto_label(spec.optimizer, hyper, options),
+                     *_older_auto_labels(spec.optimizer, hyper)}
         label = spec.label if label_given and spec.label not in automatic else ""
         return cls(optimizer=spec.optimizer, hyperparameters=hyper, color=spec.color or color,
                    label=label, enabled=enabled, clip_norm=spec.clip_norm,
@@ -146,6 +161,11 @@ class SessionState:
     def default(cls) -> SessionState:
         """The experiment the app starts on."""
         return cls.from_dict(DEFAULT_EXPERIMENT)
+
+    @classmethod
+    def empty(cls) -> SessionState:
+        """A new experiment: the default problem and start with one run (File → New)."""
+        return cls.from_dict({**DEFAULT_EXPERIMENT, "runs": DEFAULT_EXPERIMENT["runs"][:1]})
 
     @classmethod
     def from_dict(cls, config: Any) -> SessionState:
@@ -242,6 +262,14 @@ class SessionState:
             run.hyperparameters[name] = tuple(value) if isinstance(value, list) else value
         parse_run(run.to_dict(), f"runs[{row}]", None)
         return self.with_run(row, run)
+
+    def without_labels(self, labels: Iterable[str]) -> SessionState:
+        """A copy whose runs labelled one of ``labels`` are named automatically again (a lesson's
+        "SGD, full batch" must not outlive the lesson's settings)."""
+        dropped = set(labels)
+        runs = [replace(copy.deepcopy(run), label="") if run.label in dropped
+                else copy.deepcopy(run) for run in self.runs]
+        return self.with_changes(runs=runs)
 
     def with_optimizer(self, row: int, optimizer: str) -> SessionState:
         """A validated copy where ``row`` uses ``optimizer`` with that optimizer's defaults."""

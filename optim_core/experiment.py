@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from optim_core import labels
 from optim_core.errors import ConfigError
 from optim_core.optimizers import get_rule, optimizer_names
 from optim_core.params import ParamSpec, validate_all
@@ -177,7 +178,7 @@ def parse_run(run: Any, where: str, problem: Problem | None = None) -> RunSpec:
         check_batch_size(options["batch_size"], problem, f"{where}.batch_size")
     label = run.get("label")
     if label is None or label == "":
-        label = default_label(rule.name, hyper)
+        label = default_label(rule.name, hyper, options)
     if not isinstance(label, str) or not _is_text(label):
         raise ConfigError(f"{where}.label", label, "a string of Unicode text")
     color = run.get("color")
@@ -190,10 +191,11 @@ def parse_run(run: Any, where: str, problem: Problem | None = None) -> RunSpec:
                    color=color, **options)
 
 
-def default_label(optimizer: str, hyper: Mapping[str, Any]) -> str:
-    """``Adam lr=0.001`` — the optimizer and its learning rate."""
-    lr = hyper.get("lr")
-    return f"{optimizer} lr={lr:g}" if isinstance(lr, int | float) else optimizer
+def default_label(
+    optimizer: str, hyper: Mapping[str, Any], options: Mapping[str, Any] | None = None
+) -> str:
+    """``Adam lr=0.001``, ``SGD+momentum lr=0.001``: see :mod:`optim_core.labels`."""
+    return labels.default_label(optimizer, hyper, options)
 
 
 def parse_device(device: Any) -> str:

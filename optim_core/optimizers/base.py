@@ -61,6 +61,10 @@ class OptimizerRule(ABC):
     def check(self, hyper: Mapping[str, Any], field: str) -> None:  # noqa: B027 (optional hook)
         """Refuse combinations that torch.optim refuses (raise ConfigError naming the field)."""
 
+    def title_for(self, hyper: Mapping[str, Any]) -> str:
+        """The title of the variant these hyperparameters make (the rule's title by default)."""
+        return self.title
+
     def init_state(self, params: torch.Tensor, hyper: Mapping[str, Hyper]) -> State:
         """Fresh state for a block of runs at ``params``."""
         return {}

@@ -48,6 +48,12 @@ class SGD(OptimizerRule):
     )
     state_names = ("momentum_buffer",)
 
+    def title_for(self, hyper: Mapping[str, Any]) -> str:
+        """"SGD", "SGD with momentum" or "SGD with Nesterov momentum", as the settings say."""
+        if not hyper.get("momentum"):
+            return "SGD"
+        return "SGD with Nesterov momentum" if hyper.get("nesterov") else "SGD with momentum"
+
     def check(self, hyper: Mapping[str, Any], field: str) -> None:
         if hyper["nesterov"] and (hyper["momentum"] <= 0 or hyper["dampening"] != 0):
             raise ConfigError(f"{field}.nesterov", True,
