@@ -78,6 +78,7 @@ class RuleStepper:
         self.needs_hessian = any(block.rule.needs_hessian for block in self.blocks)
         self.clip_norm: torch.Tensor | None = None
         self.clip_value: torch.Tensor | None = None
+        self._version = 0  # bumped by every change of a hyperparameter
 
     def _make_blocks(self) -> list[RuleBlock]:
         blocks: dict[str, RuleBlock] = {}
@@ -126,6 +127,7 @@ class RuleStepper:
         if not 0 <= run < len(self.runs):
             raise ConfigError("run", run, f"a run index from 0 to {len(self.runs) - 1}")
         spec = self.runs[run]
+        self._version += 1
         if name in RUN_OPTIONS:
             value = RUN_OPTIONS[name].validate(value, f"{where}.{name}")
             self.runs[run] = spec.with_hyperparameter(name, value)
@@ -200,6 +202,15 @@ class RuleStepper:
         if block.clock is not None:
             block.clock.advance()
         return params
+
+    def current_lr_tensor(self, like: torch.Tensor) -> torch.Tensor:
+        """:meth:`current_lr` as a tensor ``(R,)`` (cached while no schedule moves it)."""
+        scheduled = any(block.clock is not None for block in self.blocks)
+        cached = getattr(self, "_lr_cache", None)
+        if scheduled or cached is None or cached[0] != self._version:
+            tensor = torch.tensor(self.current_lr(), dtype=like.dtype, device=like.device)
+            self._lr_cache = (self._version, tensor)
+        return self._lr_cache[1]
 
     def current_lr(self) -> list[float]:
         """Each run's learning rate for the next step (its schedule's value, if it has one)."""
