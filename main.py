@@ -3,6 +3,8 @@
     python main.py [--experiment FILE] [--steps N]
     python main.py --screenshot OUT.png [--experiment FILE] [--steps N]
     python main.py --self-test
+    python main.py --animate OUT.gif|OUT.mp4 [--experiment FILE | --lesson KEY] [--steps N]
+                   [--fps F] [--panels landscape,loss,adaptive,noise]
 """
 
 from __future__ import annotations
@@ -20,15 +22,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="run the steps, save a grab of the whole window, exit")
     parser.add_argument("--self-test", action="store_true",
                         help="run a short experiment offscreen, check every panel, exit")
+    parser.add_argument("--lesson", metavar="KEY", help="open a lesson (see the Lessons menu)")
+    parser.add_argument("--animate", metavar="OUT.gif|OUT.mp4",
+                        help="draw the run frame by frame offscreen into a GIF or MP4, exit")
+    parser.add_argument("--fps", type=float, metavar="F", help="frames per second (--animate)")
+    parser.add_argument("--panels", metavar="LIST",
+                        help="panels to animate: landscape,loss,adaptive,noise")
     args = parser.parse_args(argv)
     if args.steps is not None and args.steps < 0:
         parser.error("--steps must be 0 or more")
+    if args.experiment and args.lesson:
+        parser.error("--experiment and --lesson: choose one")
+    if (args.fps is not None or args.panels is not None) and not args.animate:
+        parser.error("--fps and --panels go with --animate")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     """The ``optimizer-lab`` entry point; returns the exit status."""
     args = parse_args(argv)
+    if args.animate:
+        return _animate(args)
     scripted = bool(args.screenshot or args.self_test)
     if args.self_test or (scripted and not os.environ.get("DISPLAY")
                           and not os.environ.get("WAYLAND_DISPLAY")):
@@ -47,6 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     from optim_core.experiment import read_json
 
     state = SessionState.default() if scripted else None
+    if args.lesson:
+        from app.animation_cli import lesson_key
+
+        try:
+            lesson_key(args.lesson)
+        except ConfigError as exc:
+            print(f"optimizer-lab: {exc}", file=sys.stderr)
+            return 2
     if args.experiment:
         try:
             state = SessionState.from_dict(read_json(args.experiment))
@@ -59,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(QIcon.fromTheme("optimizer-lab"))  # the installed hicolor icon, if any
     window = MainWindow(state, Settings.ephemeral() if scripted else Settings(),
                         path=args.experiment)
+    if args.lesson:
+        window.open_lesson(args.lesson)
     try:
         if args.self_test:
             failures = run_self_test(window)
@@ -81,6 +105,20 @@ def main(argv: list[str] | None = None) -> int:
         # PySide deletes it from an atexit hook in which pyqtgraph's Python overrides of
         # QGraphicsWidget events can no longer run, and the process crashes (seen ~1 in 3 exits).
         shiboken6.delete(window)
+
+
+def _animate(args: argparse.Namespace) -> int:
+    from app.offscreen import use_offscreen
+
+    use_offscreen()  # frames are drawn offscreen: no window opens
+    from PySide6.QtWidgets import QApplication
+
+    from app.animation_cli import run_animate
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Optimizer Lab")
+    return run_animate(args.animate, args.experiment, args.lesson, args.steps, args.fps,
+                       args.panels)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import menus
+from app.animation import CANCELLED, Animator, animate_with_progress, window_animation
 from app.batch_lab import BatchLabWindow
 from app.controls import Controls
 from app.export import trajectories_csv, write_text
@@ -617,6 +618,20 @@ class MainWindow(QMainWindow):
         """Write the experiment as a standalone PyTorch training script."""
         return self._write(path, training_script(self.state.experiment()))
 
+    def export_animation(self, path: str | Path) -> Animator | None:
+        """Film the run into a GIF or MP4 frame by frame, behind a progress dialog with Cancel
+        (the window goes on meanwhile); None when refused."""
+        try:
+            animator = animate_with_progress(window_animation(self), path, self)
+        except ConfigError as exc:
+            self.warn("Could not export the animation", str(exc))
+            return None
+        name = Path(path).name
+        animator.finished.connect(lambda error: self.show_message(
+            f"Exported {name}." if not error else "Animation cancelled." if error == CANCELLED
+            else error))
+        return animator
+
     def _write(self, path: str | Path, text: str) -> bool:
         try:
             write_text(path, text)
@@ -705,6 +720,8 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        for animator in self.findChildren(Animator):  # an export under way: no file
+            animator.cancel()
         for kind in LAB_WINDOWS:  # their worker threads stop on close
             for lab in self.findChildren(kind):
                 lab.close()

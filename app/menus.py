@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 IMAGE_FILTER = "PNG image (*.png);;SVG image (*.svg)"
 EXPERIMENT_FILTER = "Experiment (*.json);;All files (*)"
+ANIMATION_FILTER = "GIF animation (*.gif);;MP4 video (*.mp4)"
 
 
 @dataclass
@@ -121,6 +122,8 @@ def _file_menu(window: MainWindow, menu: QMenu) -> tuple[QMenu, QAction]:
     export.addAction("Trajectories (CSV)…").triggered.connect(lambda: _export_csv(window))
     script = export.addAction("PyTorch training script…")
     script.triggered.connect(lambda: _export_script(window))
+    export.addAction("Animation (GIF or MP4)…").triggered.connect(
+        lambda: _export_animation(window))
     menu.addSeparator()
     _action(window, menu, "&Quit", QKeySequence.StandardKey.Quit, window.close)
     return recent, script
@@ -190,6 +193,15 @@ def _export_script(window: MainWindow) -> None:
                                           "Python (*.py)")
     if path:
         window.export_script(_with_suffix(path, ".py"))
+
+
+def _export_animation(window: MainWindow) -> None:
+    path, chosen = QFileDialog.getSaveFileName(window, "Export animation",
+                                               str(Path(_start_dir(window)) / "animation.gif"),
+                                               ANIMATION_FILTER)
+    if path:
+        window.export_animation(_with_suffix(path, ".mp4" if "mp4" in chosen else ".gif",
+                                             allowed=(".gif", ".mp4")))
 
 
 def _with_suffix(path: str, suffix: str, allowed: tuple[str, ...] = ()) -> str:
