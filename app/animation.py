@@ -39,12 +39,13 @@ class Animator(QObject):
 
     def __init__(self, spec: AnimationSpec, path: str | Path,
                  parent: QObject | None = None) -> None:
+        writer = AnimationWriter(path, spec.fps, spec.roster.colors)  # refuses a bad path first
         super().__init__(parent)
         self.spec = spec
         self.total = len(spec.frames)
         self.done = 0
         self.error: str | None = None  # set when finished
-        self._writer = AnimationWriter(path, spec.fps, spec.roster.colors)
+        self._writer = writer
         self.path = self._writer.path
         self._source = FrameSource(spec)
         self._encoded: queue.Queue[object] = queue.Queue(maxsize=8)
