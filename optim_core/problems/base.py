@@ -8,12 +8,13 @@ over ``n_samples`` per-sample losses; a step may use a minibatch of them (see ``
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
 
-from optim_core.params import ParamSpec
+from optim_core.params import ParamSpec, validate_all
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,12 @@ class Problem(ABC):
 
     def __init__(self, **params: Any) -> None:
         self.params = dict(params)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], field: str = "problem") -> Problem:
+        """The problem with ``params`` validated against ``parameters`` (errors name ``field``)."""
+        specs = {spec.name: spec for spec in cls.parameters}
+        return cls(**validate_all(specs, params, field))
 
     @property
     @abstractmethod

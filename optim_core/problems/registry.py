@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from optim_core.errors import ConfigError
-from optim_core.params import validate_all
 from optim_core.problems.base import Problem
 
 PROBLEMS: dict[str, type[Problem]] = {}
@@ -38,9 +37,7 @@ def make_problem(config: str | Mapping[str, Any], field: str = "problem") -> Pro
             name,
             f"known problems: {', '.join(sorted(PROBLEMS))}",
         )
-    cls = PROBLEMS[name]
-    specs = {spec.name: spec for spec in cls.parameters}
-    return cls(**validate_all(specs, params, field))
+    return PROBLEMS[name].from_params(params, field)
 
 
 def problem_from_argument(text: str, field: str = "problem") -> Problem:
