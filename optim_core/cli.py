@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from optim_core import noise_cli, sweep_cli
+from optim_core import curvature_cli, noise_cli, sweep_cli
 from optim_core.errors import ConfigError
 from optim_core.experiment import Experiment, load_experiment, parse_experiment
 from optim_core.optimizers import BUILT_IN, get_rule, optimizer_names
@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     noise_cli.add_parser(commands)
     sweep_cli.add_parser(commands)
+    curvature_cli.add_parser(commands)
     return parser
 
 
