@@ -22,7 +22,10 @@ from typing import Any
 
 from optim_core import curvature_cli, noise_cli, sweep_cli
 from optim_core.errors import ConfigError
-from optim_core.experiment import Experiment, load_experiment, parse_experiment
+from optim_core.experiment import Experiment, parse_experiment, read_json
+from optim_core.networks import cli as network_cli
+from optim_core.networks.experiment import is_network_experiment, parse_network_experiment
+from optim_core.networks.script_export import network_script
 from optim_core.optimizers import BUILT_IN, get_rule, optimizer_names
 from optim_core.problems import PROBLEMS, make_problem
 from optim_core.results import (
@@ -96,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_cmd_demo)
 
     noise_cli.add_parser(commands)
+    network_cli.add_parsers(commands)
     sweep_cli.add_parser(commands)
     curvature_cli.add_parser(commands)
     return parser
@@ -106,7 +110,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_out(args.out, RESULT_FORMATS)
         _refuse_same_file(args.out, args.experiment)
-    return _run_and_report(load_experiment(args.experiment), args.out)
+    config = read_json(args.experiment)
+    if is_network_experiment(config):  # a network: train it, as `train` does
+        return network_cli.train_and_report(parse_network_experiment(config), args.out)
+    return _run_and_report(parse_experiment(config), args.out)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -129,7 +136,9 @@ def _cmd_export_script(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_out(args.out, (".py",))
         _refuse_same_file(args.out, args.experiment)
-    script = training_script(load_experiment(args.experiment))
+    config = read_json(args.experiment)
+    script = (network_script(parse_network_experiment(config)) if is_network_experiment(config)
+              else training_script(parse_experiment(config)))
     if args.out is None:
         sys.stdout.write(script)
         return 0
