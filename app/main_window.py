@@ -18,7 +18,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import menus
+from app import menus, window_fit
 from app.animation import CANCELLED, Animator, animate_with_progress, window_animation
 from app.batch_lab import BatchLabWindow
 from app.controls import Controls
@@ -141,9 +141,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.adaptive_dock, self.noise_dock)
         self.runs_dock.raise_()
         self.adaptive_dock.raise_()
-        self.resize(*DEFAULT_SIZE)
+        window_fit.fit_to_screen(self, QSize(*DEFAULT_SIZE))  # within the screen's free area
         self.resizeDocks([self.playback_dock, self.loss_dock], [330, 400],
                          Qt.Orientation.Horizontal)
+        window_fit.install(self, self.playback_dock, self.loss_dock, (330, 400))
 
     @property
     def docks(self) -> list[QDockWidget]:
@@ -210,6 +211,7 @@ class MainWindow(QMainWindow):
         geometry, window_state = self.settings.geometry(), self.settings.window_state()
         if geometry is not None:
             self.restoreGeometry(geometry)
+            window_fit.fit_to_screen(self)  # stored on a larger screen: shrink to this one
         if window_state is not None:
             self.restoreState(window_state)
 

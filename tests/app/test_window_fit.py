@@ -1,0 +1,37 @@
+"""The window fits its screen, and the landscape keeps its share of a narrow window."""
+
+import pytest
+from PySide6.QtCore import QRect, QSize
+
+from app import window_fit
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+@pytest.mark.parametrize(("available", "current", "expected"), [
+    (QRect(0, 0, 1920, 1080), None, QRect(0, 0, 1280, 800)),
+    (QRect(0, 0, 1024, 700), None, QRect(0, 0, 1024, 700)),
+    (QRect(0, 30, 1024, 670), None, QRect(0, 30, 1024, 670)),  # below a top panel
+    (QRect(0, 0, 1024, 700), QRect(400, 300, 1280, 800), QRect(0, 0, 1024, 700)),
+    (QRect(0, 0, 1920, 1080), QRect(900, 500, 1280, 800), QRect(640, 280, 1280, 800)),
+    (QRect(1920, 0, 1280, 1024), QRect(100, 100, 800, 600), QRect(1920, 100, 800, 600)),
+])
+def test_the_window_lies_within_the_screen_s_available_area(available, current, expected):
+    assert window_fit.fitted(QSize(1280, 800), available, current) == expected
+
+
+def test_a_window_opened_on_a_small_screen_fits_it(make_window, monkeypatch, qtbot):
+    small = QRect(0, 0, 1024, 700)
+    monkeypatch.setattr(window_fit, "available_area", lambda _window: small)
+    window = make_window()
+    qtbot.waitUntil(lambda: small.contains(window.frameGeometry()), timeout=2000)
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1280, 800), (1920, 1080)])
+def test_the_landscape_keeps_its_share_of_a_narrow_window(make_window, qtbot, size):
+    window = make_window()
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() == size[0])
+    share = window_fit.LANDSCAPE_SHARE
+    qtbot.waitUntil(lambda: window.landscape.width() >= share * window.width(), timeout=2000)
+    assert all(d.width() >= d.minimumSizeHint().width() for d in window.docks if d.isVisible())
