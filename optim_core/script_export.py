@@ -5,9 +5,10 @@ clip → step — with one real ``torch.optim`` optimizer built from the run's h
 torch.optim lacks (Adam/AdamW with ``bias_correction=False``, Newton's method) is written out as a
 small ``torch.optim.Optimizer`` subclass in the script, with a comment saying so.
 
-The loss is written into the script as plain torch code for the analytic problems in
-:data:`ANALYTIC_LOSSES`; any other problem (the finite-sum ones, or one added later) is loaded
-from ``optim_core`` with ``make_problem``, so that script needs this package to run.
+The loss is written into the script as plain torch code: the analytic problems' from
+:data:`ANALYTIC_LOSSES`, the finite sums' (their seeded data and per-sample losses) from
+:mod:`optim_core.script_problems`, so a script needs torch alone. Only a problem added later
+without such an entry is loaded from ``optim_core`` with ``make_problem``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from optim_core.experiment import Experiment, RunSpec
+from optim_core.script_problems import finite_sum_source
 from optim_core.session import DIVERGENCE_BOUND
 
 #: loss bodies, in the engine's own arithmetic, keyed by problem name; ``{param}`` placeholders
@@ -108,9 +110,11 @@ ANALYTIC_LOSSES: dict[str, str] = {
 def training_script(experiment: Experiment) -> str:
     """The experiment as a runnable Python script: one training loop per run and start."""
     problem = experiment.problem
-    standalone = problem.name in ANALYTIC_LOSSES and not problem.is_finite_sum
     needs_batches = problem.is_finite_sum
-    loss = _analytic_loss(experiment) if standalone else _engine_loss(experiment)
+    written = finite_sum_source(problem) if needs_batches else None
+    standalone = written is not None or (problem.name in ANALYTIC_LOSSES and not needs_batches)
+    loss = (written if written is not None else _analytic_loss(experiment) if standalone
+            else _engine_loss(experiment))
     parts = [
         _header(experiment, standalone, uses_math="math." in loss) + "\n\n"
         + _settings(experiment, needs_batches),
@@ -190,6 +194,9 @@ def _engine_loss(experiment: Experiment) -> str:
              "}).to(DEVICE, DTYPE)", "", ""]
     if problem.is_finite_sum:
         lines += [
+            "N_SAMPLES = PROBLEM.n_samples",
+            "",
+            "",
             "def loss_fn(w: torch.Tensor, batch: torch.Tensor | None = None) -> torch.Tensor:",
             f'    """{problem.title}: {problem.formula}',
             "",
@@ -256,9 +263,9 @@ def _train_setup(noise: bool, needs_batches: bool) -> list[str]:
 
 
 _DRAW_BATCH = [
-    "        permutation = torch.randperm(PROBLEM.n_samples, generator=draws)",
+    "        permutation = torch.randperm(N_SAMPLES, generator=draws)",
     "        size = batch_size or BATCH_SIZE",
-    "        batch = None if size in (None, PROBLEM.n_samples) else permutation[:size].to(DEVICE)",
+    "        batch = None if size in (None, N_SAMPLES) else permutation[:size].to(DEVICE)",
 ]
 
 _CHECK_AND_CLIP = [
