@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from optim_core import curvature_cli, noise_cli, sweep_cli
+from optim_core import basins_cli, curvature_cli, noise_cli, sweep_cli
 from optim_core.errors import ConfigError
 from optim_core.experiment import Experiment, parse_experiment, read_json
 from optim_core.networks import cli as network_cli
@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     noise_cli.add_parser(commands)
     network_cli.add_parsers(commands)
     sweep_cli.add_parser(commands)
+    basins_cli.add_parser(commands)
     curvature_cli.add_parser(commands)
     return parser
 
@@ -177,6 +178,11 @@ def summary(result: Mapping[str, Any]) -> str:
         start = [_point(run["start"])] if several_starts else []
         rows.append((run["label"], *start, status, _g(run["loss"][t]),
                      _point(run["trajectory"][t])))
+    thinning = result.get("thinning")
+    if thinning:
+        header += (f" (recorded every {thinning['every']}th step and the last: {thinning['rows']}"
+                   f" of {thinning['steps']} rows, to stay within "
+                   f"{thinning['budget_bytes'] / 2**20:g} MiB)")
     return header + "\n" + _table(rows)
 
 
