@@ -34,6 +34,7 @@ from app.animation import CANCELLED, Animator, animate_with_progress, window_ani
 from app.batch_lab import BatchLabWindow
 from app.controls import Controls
 from app.export import trajectories_csv, write_text
+from app.formula_check import check_formulas, formula_entry
 from app.help_text import ABOUT, what_am_i_looking_at
 from app.landscape_grid import LandscapeGrid
 from app.lessons import LESSONS, MORE, Lesson, lesson
@@ -57,6 +58,7 @@ from widgets import (
     LossCurvesPanel,
     configure_pyqtgraph,
 )
+from widgets.style import presentation_scale
 
 TITLE = "Optimizer Lab"
 MESSAGE_MS = 8000  #: how long a status message stays
@@ -70,7 +72,7 @@ def problem_descriptions() -> list[dict[str, Any]]:
     """The problem catalogue as the problem picker takes it."""
     return [{"name": name, "title": cls.title, "formula": cls.formula, "about": cls.about,
              "is_finite_sum": cls.is_finite_sum,
-             "parameters": [spec.describe() for spec in cls.parameters]}
+             "parameters": [spec.describe() for spec in cls.parameters], **formula_entry(cls)}
             for name, cls in PROBLEMS.items()]
 
 
@@ -93,6 +95,8 @@ class MainWindow(QMainWindow):
         self._noise_run: int | None = None
         self._lesson: Lesson | None = None  # the lesson on show, until another file is opened
         self._closed = False
+        #: presentation mode was switched: main.py builds the window anew at the new scale
+        self.rebuild_requested = False
         self.engine = Engine(self)
         self.landscape = LandscapePanel()
         self.loss = LossCurvesPanel()
@@ -188,6 +192,7 @@ class MainWindow(QMainWindow):
         bar.message.connect(self.show_message)
         c.problem.problem_changed.connect(self._problem_changed)
         c.problem.message.connect(self.show_message)
+        check_formulas(c.problem)
         c.grad_noise.value_changed.connect(self._grad_noise_changed)
         c.grad_noise.message.connect(self.show_message)
         c.runs.run_selected.connect(self._select_row)
@@ -707,6 +712,15 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.show()
+
+    def set_presentation_scale(self, scale: float) -> None:
+        """Presentation mode (View menu, F5): remember ``scale`` (1: off) and close, so that
+        ``main.py`` opens the same experiment in a window drawn at that scale."""
+        if scale == presentation_scale():
+            return
+        self.settings.set_presentation_scale(scale)
+        self.rebuild_requested = True
+        self.close()
 
     # ------------------------------------------------------------------ closing
     def open_lab(self, kind: type[BatchLabWindow | LrSweepWindow]) -> None:

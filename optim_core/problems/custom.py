@@ -39,6 +39,9 @@ class CustomFunction(Problem):
         "tanh sigmoid softplus min max where(condition, a, b). Its minima are found numerically "
         "inside the view."
     )
+    #: what a new custom function starts as (the picker's formula field shows it)
+    default_expression = DEFAULT_EXPRESSION
+    default_view = DEFAULT_VIEW
 
     def __init__(self, expression: str = DEFAULT_EXPRESSION,
                  view: tuple[float, float, float, float] = DEFAULT_VIEW) -> None:
