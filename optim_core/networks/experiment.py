@@ -42,6 +42,9 @@ EVERY = {
     "sharpness_every": ParamSpec("sharpness_every", 50, kind="int", low=0, high=10**7,
                                  doc="steps between sharpness (λ_max) estimates (0 = off)"),
 }
+#: weights of all runs together that a session may hold (each run keeps several copies: the
+#: weights, gradient, optimizer state and records — about 2 GB in float64 at this size)
+MAX_RUN_WEIGHTS = 2**25
 #: optimizers whose update depends on the shapes of a model's tensors, not only on their values
 SHAPE_AWARE = {"Adafactor": "it factorises each weight matrix's second moment; the lab holds a "
                "run's weights as one flat vector", "Newton": "it needs the full P×P Hessian"}
@@ -146,6 +149,12 @@ def parse_network_experiment(config: Any) -> NetworkExperiment:
             runs.append(spec)
     if not runs:
         raise ConfigError("runs", runs_config, "at least one enabled run")
+    n_params = build_model(model_fields, data.input_shape, data.n_outputs).n_params
+    if n_params * len(runs) > MAX_RUN_WEIGHTS:
+        raise ConfigError("network.hidden", model_fields["hidden"],
+                          f"a smaller model: {len(runs)} runs × {n_params:,} weights exceed the "
+                          f"{MAX_RUN_WEIGHTS:,} weights the lab holds at once (fewer runs, or "
+                          "narrower layers)")
     return NetworkExperiment(data_fields=data_fields, model_fields=model_fields, runs=tuple(runs),
                              steps=steps, batch_size=batch_size, seed=seed, device=device,
                              dtype=dtype, record_batches=record_batches, every=every)

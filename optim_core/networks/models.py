@@ -90,6 +90,10 @@ class Model:
             start += layer.n_params
         return out
 
+    def _split_sizes(self) -> list[int]:
+        """Sizes of the weight and bias of each weighted layer, in the flat vector's order."""
+        return [n for layer in self.weighted for n in (math.prod(layer.shape), layer.shape[0])]
+
     # ------------------------------------------------------------------ torch's model
     def reference(self) -> nn.Sequential:
         """The same network as a plain ``nn.Sequential`` (the oracle, and the exported script)."""
@@ -126,14 +130,14 @@ class Model:
         list receives each linear layer's input and output (for per-sample gradient norms).
         """
         r = params.shape[0]
-        slices = iter(self.weight_slices())
+        # one split, not a slice per tensor: its backward is one concatenation instead of a
+        # zero-filled (R, P) gradient per weight tensor
+        pieces = iter(params.split(self._split_sizes(), dim=1))
         h = x
         grouped = False  # conv stages keep the runs in the channel axis: (B, R·C, H, W)
         for layer in self.layers:
             if layer.kind == "linear":
-                w_span, shape, b_span = next(slices)
-                weight = params[:, w_span].view(r, *shape)
-                bias = params[:, b_span]
+                weight, bias = next(pieces).view(r, *layer.shape), next(pieces)
                 inputs = h
                 if h.dim() == 2:  # the inputs of all runs: (B, in) @ (R, in, out)
                     h = torch.matmul(h, weight.transpose(1, 2)) + bias[:, None, :]
@@ -142,12 +146,12 @@ class Model:
                 if trace is not None:
                     trace.append((inputs, h))
             elif layer.kind == "conv":
-                w_span, shape, b_span = next(slices)
+                shape = layer.shape
                 if not grouped:
                     h = _to_groups(h, r, per_run_inputs)
                     grouped = True
-                weight = params[:, w_span].reshape(r * shape[0], *shape[1:])
-                h = F.conv2d(h, weight, params[:, b_span].reshape(-1), padding=shape[2] // 2,
+                weight = next(pieces).reshape(r * shape[0], *shape[1:])
+                h = F.conv2d(h, weight, next(pieces).reshape(-1), padding=shape[2] // 2,
                              groups=r)
             elif layer.kind == "act":
                 h = _FUNCTIONS[layer.activation](h)

@@ -102,6 +102,7 @@ class TrainingSession:
                                                        self.experiment.seed)
         self._all = torch.arange(self.n_train, device=self.device)
         self._active = torch.ones(r, dtype=torch.bool, device=self.device)
+        self._all_active = True
         self._diverged_at: list[int | None] = [None] * r
         self._step = 0
         self._elapsed = 0.0
@@ -183,7 +184,8 @@ class TrainingSession:
         after = self.rules.step(before, grad, self._step, None, self._closure_loss)
         step = self._step
         active = self._active
-        after = torch.where(active[:, None], after, before)
+        if not self._all_active:  # diverged runs stay frozen
+            after = torch.where(active[:, None], after, before)
         self._check_divergence(loss, raw, after)
         self._params = after
         nan = torch.full_like(loss, float("nan"))
@@ -233,6 +235,7 @@ class TrainingSession:
             for r in torch.nonzero(newly).flatten().tolist():
                 self._diverged_at[r] = self._step
             self._active = self._active & ok
+            self._all_active = bool(self._active.all())
 
     # ------------------------------------------------------------------ records
     def _masked(self, values: torch.Tensor) -> torch.Tensor:

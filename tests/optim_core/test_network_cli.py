@@ -76,6 +76,7 @@ BAD = [
     ({"runs": [{"optimizer": "SGD", "batch_size": 8}]}, "runs[0].batch_size"),
     ({"runs": [{"optimizer": "Adam", "betas": [0.9, 1.5]}]}, "runs[0].betas"),
     ({"eval_every": 0}, "eval_every"),
+    ({"network": {"dataset": "moons", "hidden": [4096] * 4}}, "network.hidden"),
     ({"dtype": "float16"}, "dtype"),
 ]
 
