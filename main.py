@@ -23,6 +23,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--self-test", action="store_true",
                         help="run a short experiment offscreen, check every panel, exit")
     parser.add_argument("--lesson", metavar="KEY", help="open a lesson (see the Lessons menu)")
+    parser.add_argument("--presentation", type=float, choices=(1.0, 1.5, 2.0), metavar="SCALE",
+                        help="presentation mode for this run: 1 (off), 1.5 or 2")
     parser.add_argument("--animate", metavar="OUT.gif|OUT.mp4",
                         help="draw the run frame by frame offscreen into a GIF or MP4, exit")
     parser.add_argument("--fps", type=float, metavar="F", help="frames per second (--animate)")
@@ -55,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app import MainWindow, SessionState, Settings
     from app.interrupt import close_on_interrupt
+    from app.presentation import apply_presentation_scale
     from app.scripted import screenshot
     from app.self_test import run_self_test
     from optim_core.errors import ConfigError
@@ -79,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Optimizer Lab")
     app.setDesktopFileName("optimizer-lab")  # matches the installed .desktop entry and its icon
     app.setWindowIcon(QIcon.fromTheme("optimizer-lab"))  # the installed hicolor icon, if any
-    window = MainWindow(state, Settings.ephemeral() if scripted else Settings(),
-                        path=args.experiment)
+    settings = Settings.ephemeral() if scripted else Settings()
+    apply_presentation_scale(app, args.presentation or settings.presentation_scale())
+    window = MainWindow(state, settings, path=args.experiment)
     if args.lesson:
         window.open_lesson(args.lesson)
     try:
@@ -98,13 +102,33 @@ def main(argv: list[str] | None = None) -> int:
             window.set_steps(args.steps)
         close_on_interrupt(window)
         window.show()
-        return app.exec()
+        status = app.exec()
+        while window.rebuild_requested:  # presentation mode switched: same experiment, redrawn
+            window = _rebuilt(app, window)
+            close_on_interrupt(window)
+            window.show()
+            status = app.exec()
+        return status
     finally:
         window.shutdown()
         # Destroy the window's C++ tree now, while Python is whole: left to interpreter exit,
         # PySide deletes it from an atexit hook in which pyqtgraph's Python overrides of
         # QGraphicsWidget events can no longer run, and the process crashes (seen ~1 in 3 exits).
         shiboken6.delete(window)
+
+
+def _rebuilt(app: object, old: object) -> object:
+    """A new window on ``old``'s experiment and file, drawn at the scale now in the settings."""
+    import shiboken6
+
+    from app import MainWindow
+    from app.presentation import apply_presentation_scale
+
+    old.shutdown()
+    state, settings, path = old.state, old.settings, old.path
+    shiboken6.delete(old)
+    apply_presentation_scale(app, settings.presentation_scale())
+    return MainWindow(state, settings, path=path)
 
 
 def _animate(args: argparse.Namespace) -> int:
@@ -117,6 +141,10 @@ def _animate(args: argparse.Namespace) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Optimizer Lab")
+    if args.presentation:
+        from app.presentation import apply_presentation_scale
+
+        apply_presentation_scale(app, args.presentation)
     return run_animate(args.animate, args.experiment, args.lesson, args.steps, args.fps,
                        args.panels)
 

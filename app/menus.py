@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from app.arrows import ARROW_KINDS
 from app.batch_lab import BatchLabWindow
 from app.lessons import LESSONS
 from app.lr_sweep import LrSweepWindow
+from app.presentation import SCALES
+from widgets.style import presentation_scale
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -59,6 +61,7 @@ def build(window: MainWindow) -> Actions:
     actions.reset_view.setShortcut(QKeySequence("Ctrl+0"))
     actions.reset_view.triggered.connect(window.landscape.reset_view)
     view.addAction(actions.reset_view)
+    _presentation_menu(window, view.addMenu("Presentation mode"))
     arrows = view.addMenu("Arrows at the current points")
     for kind in ARROW_KINDS:
         action = arrows.addAction(kind)
@@ -88,6 +91,23 @@ def _action(window: QWidget, menu: QMenu, text: str,
     menu.addAction(action)
     window.addAction(action)  # shortcuts work while the menu bar is hidden or elsewhere focused
     return action
+
+
+def _presentation_menu(window: MainWindow, menu: QMenu) -> None:
+    """Off, 1.5× and 2× (the window is built anew at the chosen scale); F5 or Ctrl+Shift+P
+    switches between off and 1.5× (or back from 2×)."""
+    current = presentation_scale()
+    group = QActionGroup(menu)
+    for scale in SCALES:
+        action = menu.addAction("Off" if scale == 1 else f"{scale:g}× — fonts, lines, markers")
+        action.setCheckable(True)
+        action.setChecked(scale == current)
+        group.addAction(action)
+        action.triggered.connect(lambda _=False, s=scale: window.set_presentation_scale(s))
+    menu.addSeparator()
+    switch = _action(window, menu, "Switch presentation mode on/off", "F5",
+                     lambda: window.set_presentation_scale(1.5 if current == 1 else 1.0))
+    switch.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+Shift+P")])
 
 
 def _lessons_menu(window: MainWindow, menu: QMenu) -> None:

@@ -1,10 +1,10 @@
 """What the app remembers between sessions, kept in the user's own directories (platformdirs).
 
-Window geometry, dock layout, recent files and the playback speed live in an INI file under the
-user's config directory; the last experiment is autosaved as JSON under the user's data
-directory, next to the default folder for saved experiments. Nothing is ever written next to
-the program. :meth:`Settings.ephemeral` keeps everything in a temporary directory instead (tests,
-``--screenshot``, ``--self-test``), so scripted runs leave the user's settings alone.
+Window geometry, dock layout, recent files, the playback speed and presentation mode live in an
+INI file under the user's config directory; the last experiment is autosaved as JSON under the
+user's data directory, next to the default folder for saved experiments. Nothing is ever written
+next to the program. :meth:`Settings.ephemeral` keeps everything in a temporary directory instead
+(tests, ``--screenshot``, ``--self-test``), so scripted runs leave the user's settings alone.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from optim_core.results import atomic_write
 
 APP_NAME = "optimizer-lab"
 MAX_RECENT = 8
+PRESENTATION_SCALES = (1.0, 1.5, 2.0)  #: as widgets.style.SCALES (settings import no widgets)
 
 
 def write_json(path: str | Path, data: Any) -> None:
@@ -82,6 +83,18 @@ class Settings:
 
     def set_speed(self, speed: float | None) -> None:
         self._qsettings.setValue("playback/speed", "max" if speed is None else float(speed))
+
+    def presentation_scale(self) -> float:
+        """Presentation mode's scale: 1 (off), 1.5 or 2; anything else stored reads as 1."""
+        try:
+            scale = float(self._qsettings.value("view/presentation_scale", 1.0))
+        except (TypeError, ValueError):
+            return 1.0
+        return scale if scale in PRESENTATION_SCALES else 1.0
+
+    def set_presentation_scale(self, scale: float) -> None:
+        self._qsettings.setValue("view/presentation_scale", float(scale))
+        self._qsettings.sync()
 
     # ------------------------------------------------------------------ files
     def recent_files(self) -> list[str]:

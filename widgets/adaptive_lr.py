@@ -44,7 +44,7 @@ class AdaptiveLrPanel(QtWidgets.QWidget):
         for j, plot in enumerate(self._plots):
             style.style_plot(plot)
             plot.setLogMode(y=True)
-            plot.getAxis("left").setWidth(_AXIS_WIDTH)
+            plot.getAxis("left").setWidth(round(style.px(_AXIS_WIDTH)))
             style.set_axis_label(plot, "left", _Y_LABELS[j])
             self._view.ci.layout.setRowStretchFactor(j + 1, 1)
             plot.getViewBox().sigRangeChanged.connect(partial(self._refresh_density, j))
@@ -54,7 +54,7 @@ class AdaptiveLrPanel(QtWidgets.QWidget):
         # Both plots keep their step tick values and the label gets its own row, so the two
         # plots are built alike and the layout gives them the same height.
         self._x_label = style.RichTextItem(
-            align="center", point_size=style.LABEL_PT, indent=_AXIS_WIDTH
+            align="center", point_size=style.LABEL_PT, indent=round(style.px(_AXIS_WIDTH))
         )
         self._x_label.set_html("step")
         self._view.addItem(self._x_label, row=3, col=0)

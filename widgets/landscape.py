@@ -318,7 +318,7 @@ class _Markers:
     once diverged), all runs in one ``ScatterPlotItem`` each; each point's ``data`` is its run."""
 
     def __init__(self, plot: pg.PlotItem) -> None:
-        self.starts = pg.ScatterPlotItem(symbol="o", size=8, pxMode=True)
+        self.starts = pg.ScatterPlotItem(symbol="o", size=style.px(8), pxMode=True)
         self.heads = pg.ScatterPlotItem(pxMode=True)
         self.starts.setZValue(21)
         self.heads.setZValue(30)
@@ -331,8 +331,8 @@ class _Markers:
         key = (color, diverged)
         if key not in self._styles:
             self._styles[key] = (
-                ("x", 16, style.pen(color, 2.5), style.brush(color)) if diverged
-                else ("o", 13, style.pen("#ffffff", 2.0), style.brush(color)),
+                ("x", style.px(16), style.pen(color, 2.5), style.brush(color)) if diverged
+                else ("o", style.px(13), style.pen("#ffffff", 2.0), style.brush(color)),
                 (style.pen(color, 2.0), style.brush(style.BACKGROUND)),
             )
         return self._styles[key]
@@ -391,7 +391,8 @@ class _ArrowLayer(pg.GraphicsObject):
         if len(runs):
             ends = np.vstack([origins, tips])
             (x0, y0), (x1, y1) = ends.min(axis=0), ends.max(axis=0)
-            mx, my = (HEAD_LEN + 4) * abs(pixel[0]), (HEAD_LEN + 4) * abs(pixel[1])
+            room = style.px(HEAD_LEN + 4)
+            mx, my = room * abs(pixel[0]), room * abs(pixel[1])
             self._rect = QtCore.QRectF(x0 - mx, y0 - my, x1 - x0 + 2 * mx, y1 - y0 + 2 * my)
         else:
             self._rect = QtCore.QRectF()
@@ -453,8 +454,9 @@ def _head_polygon(origin: np.ndarray, tip: np.ndarray) -> np.ndarray:
         return np.empty((0, 2))
     u = d / length
     n = np.array([-u[1], u[0]])
-    base = tip - HEAD_LEN * u
-    return np.array([tip, base + HEAD_HALF_WIDTH * n, base - HEAD_HALF_WIDTH * n])
+    base = tip - style.px(HEAD_LEN) * u
+    half = style.px(HEAD_HALF_WIDTH)
+    return np.array([tip, base + half * n, base - half * n])
 
 
 class _ArrowSet:
@@ -597,8 +599,8 @@ class LandscapePanel(QtWidgets.QWidget):
         self._colorbar.setImageItem(self._image, insert_in=self._plot)
         self._style_colorbar()
         self._minima = pg.ScatterPlotItem(
-            symbol="star", size=20, pxMode=True,
-            pen=pg.mkPen(style.FOREGROUND, width=1.2), brush=style.brush("#ffffff"),
+            symbol="star", size=style.px(20), pxMode=True,
+            pen=pg.mkPen(style.FOREGROUND, width=style.px(1.2)), brush=style.brush("#ffffff"),
         )
         self._minima.setZValue(22)  # above trajectories, below current points
         self._plot.addItem(self._minima)
@@ -611,7 +613,7 @@ class LandscapePanel(QtWidgets.QWidget):
         axis.setTextPen(pg.mkPen(style.FOREGROUND))
         axis.setTickFont(style.font(style.TICK_PT))
         axis.enableAutoSIPrefix(False)
-        axis.setWidth(58)  # room for "10⁻³" beside the rotated label
+        axis.setWidth(round(style.px(58)))  # room for "10⁻³" beside the rotated label
 
     # --- public API ---------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtWidgets
 
-from widgets.style import FOREGROUND, MUTED, TEXT_PT, make_panel_layout
+from widgets.style import FOREGROUND, MUTED, TEXT_PT, make_panel_layout, presentation_scale
 
 _CSS = (f"body {{ color: {FOREGROUND}; }} "
         f"h3 {{ margin: 10px 0 4px 0; }} "
@@ -45,7 +45,7 @@ class LessonPanel(QtWidgets.QWidget):
         self.browser.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.browser.document().setDefaultStyleSheet(_CSS)
         font = self.browser.font()
-        font.setPointSizeF(TEXT_PT)
+        font.setPointSizeF(TEXT_PT * presentation_scale())
         self.browser.setFont(font)
         self.browser.anchorClicked.connect(lambda url: self.link_activated.emit(url.toString()))
         layout.addWidget(self.browser)

@@ -38,6 +38,7 @@ __all__ = [
     "MAX_POINTS",
     "MUTED",
     "RUN_COLORS",
+    "SCALES",
     "TEXT_PT",
     "TICK_PT",
     "ElidedLabel",
@@ -63,8 +64,11 @@ __all__ = [
     "plot_axes",
     "point_budget",
     "pow10_label",
+    "presentation_scale",
+    "px",
     "run_color",
     "set_axis_label",
+    "set_presentation_scale",
     "style_plot",
     "sync_run_curves",
 ]
@@ -107,6 +111,28 @@ TICK_PT = 10  #: tick labels
 LABEL_PT = 11  #: axis labels
 TEXT_PT = 10  #: legends, captions, header controls
 
+#: presentation mode: every font, pen, marker and arrow head drawn this many times larger (for a
+#: projector at the back of a room); read when an item is made, so set it before the panels are
+_scale = [1.0]
+SCALES = (1.0, 1.5, 2.0)  #: the presentation scales offered
+
+
+def presentation_scale() -> float:
+    """The scale of fonts, pens, markers and arrow heads (1: normal; see :data:`SCALES`)."""
+    return _scale[0]
+
+
+def set_presentation_scale(scale: float) -> None:
+    """Draw panels made from now on ``scale`` times larger (1 ≤ scale ≤ 3)."""
+    if not 1.0 <= scale <= 3.0:
+        raise ValueError(f"presentation scale {scale!r}: allowed 1 to 3")
+    _scale[0] = float(scale)
+
+
+def px(size: float) -> float:
+    """A size in pixels (a marker, an arrow head) at the presentation scale."""
+    return size * _scale[0]
+
 #: Upper bound on the points one curve hands to Qt; at 60 Hz pyqtgraph stays smooth well below it.
 MAX_POINTS = 4000
 
@@ -132,7 +158,7 @@ def darker(color: str, factor: int = 135) -> str:
 
 def pen(color: str, width: float = 2.0, style: QtCore.Qt.PenStyle | None = None) -> QtGui.QPen:
     """A cosmetic, round-capped pen: the same on-screen width at any zoom."""
-    p = pg.mkPen(color=color, width=width)
+    p = pg.mkPen(color=color, width=width * _scale[0])
     p.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
     p.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
     if style is not None:
@@ -160,7 +186,7 @@ def font(point_size: float, *, bold: bool = False) -> QtGui.QFont:
     """
     f = QtGui.QFont(QtWidgets.QApplication.font())
     f.setFamily(QtGui.QFontInfo(f).family())
-    f.setPointSizeF(point_size)
+    f.setPointSizeF(point_size * _scale[0])
     f.setBold(bold)
     return f
 
@@ -275,11 +301,11 @@ def style_plot(plot: pg.PlotItem, *, grid: bool = True) -> None:
     plot.getViewBox().setBackgroundColor(None)
     for side in ("left", "bottom"):
         axis = plot.getAxis(side)
-        axis.setPen(pg.mkPen(FOREGROUND, width=1))
+        axis.setPen(pg.mkPen(FOREGROUND, width=px(1)))
         axis.setTextPen(pg.mkPen(FOREGROUND))
         axis.setTickFont(font(TICK_PT))
         axis.enableAutoSIPrefix(False)
-        axis.setStyle(tickTextOffset=4, tickLength=-6)
+        axis.setStyle(tickTextOffset=round(px(4)), tickLength=-round(px(6)))
     if grid:
         plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
 
@@ -360,7 +386,7 @@ def set_axis_label(plot: pg.PlotItem, side: str, text: str) -> None:
     """Set the label of axis ``side`` of ``plot`` in the house font (empty text hides it)."""
     css = {
         "color": FOREGROUND,
-        "font-size": f"{LABEL_PT}pt",
+        "font-size": f"{LABEL_PT * _scale[0]:g}pt",
         "font-family": font(LABEL_PT).family(),
     }
     plot.getAxis(side).setLabel(text or None, **css)
@@ -550,7 +576,7 @@ class RunCurve:
         if diverged != self._marker_style:
             self._marker_style = diverged
             self.marker.setSymbol("x" if diverged else "o")
-            self.marker.setSymbolSize(13 if diverged else 8)
+            self.marker.setSymbolSize(px(13 if diverged else 8))
             self.marker.setSymbolPen(pen(self.color, 1.5) if diverged else pg.mkPen(BACKGROUND))
             self.marker.setSymbolBrush(brush(self.color))
         self.marker.setData(x[-1:], y[-1:])
