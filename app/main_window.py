@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app import menus, window_fit
 from app.animation import CANCELLED, Animator, animate_with_progress, window_animation
+from app.basins_window import BasinsWindow
 from app.batch_lab import BatchLabWindow
 from app.controls import Controls
 from app.export import trajectories_csv, write_text
@@ -77,7 +78,7 @@ def problem_descriptions() -> list[dict[str, Any]]:
 
 
 #: the labs opened from the Lab menu, each with a worker thread of its own
-LAB_WINDOWS = (BatchLabWindow, LrSweepWindow)
+LAB_WINDOWS = (BatchLabWindow, LrSweepWindow, BasinsWindow)
 
 class MainWindow(QMainWindow):
     """Optimizer Lab's window. ``settings`` defaults to the user's; ``state`` to the last
@@ -723,7 +724,7 @@ class MainWindow(QMainWindow):
         self.close()
 
     # ------------------------------------------------------------------ closing
-    def open_lab(self, kind: type[BatchLabWindow | LrSweepWindow]) -> None:
+    def open_lab(self, kind: type[BatchLabWindow | LrSweepWindow | BasinsWindow]) -> None:
         """Show a lab window (one of each kind; raised if already open)."""
         labs = self.findChildren(kind)
         lab = labs[0] if labs else kind(self)

@@ -14,9 +14,11 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from app.arrows import ARROW_KINDS
+from app.basins_window import BasinsWindow
 from app.batch_lab import BatchLabWindow
 from app.lessons import LESSONS
 from app.lr_sweep import LrSweepWindow
+from app.network_workbench import NetworkWorkbench
 from app.presentation import SCALES
 from widgets.style import presentation_scale
 
@@ -76,6 +78,10 @@ def build(window: MainWindow) -> Actions:
                                          lambda: window.open_lab(BatchLabWindow))
     actions.links["lab:sweep"] = _action(window, lab, "Learning-rate sweep…", "Ctrl+L",
                                          lambda: window.open_lab(LrSweepWindow))
+    actions.links["lab:network"] = _action(window, lab, "Network workbench…", "Ctrl+Shift+N",
+                                           lambda: window.open_lab(NetworkWorkbench))
+    actions.links["lab:basins"] = _action(window, lab, "Basins of attraction…", None,
+                                          lambda: window.open_lab(BasinsWindow))
     help_menu = bar.addMenu("&Help")
     _action(window, help_menu, "What am I looking at?", "F1", window.explain)
     _action(window, help_menu, "About Optimizer Lab", None, window.about)

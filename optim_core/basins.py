@@ -41,7 +41,7 @@ from optim_core.params import ParamSpec
 from optim_core.problems import FiniteSumProblem, Problem
 
 __all__ = ["DIVERGED", "NOT_CONVERGED", "BasinMap", "BasinsCancelled", "basin_map",
-           "basin_steps", "label_points"]
+           "basin_steps", "label_points", "merge_minima", "parse_extent"]
 
 DIVERGED = -1
 NOT_CONVERGED = -2
@@ -410,3 +410,24 @@ class _Basins:
 
         self._set_params = set_params
         return step
+
+
+def merge_minima(shared: np.ndarray, result: BasinMap) -> tuple[np.ndarray, np.ndarray]:
+    """Put ``result``'s minima into the list ``shared`` ``(K, 2)`` (one within the map's radius
+    of a listed one is that one; others are appended) and relabel its starts by that list, so
+    that two maps of one problem give one minimum the same index (and colour).
+    Returns ``(shared, label)``."""
+    shared = np.asarray(shared, dtype=np.float64).reshape(-1, 2)
+    index = np.empty(len(result.minima), dtype=np.int64)
+    for k, point in enumerate(result.minima):
+        distance = (np.linalg.norm(shared - point, axis=-1) if len(shared)
+                    else np.empty(0))
+        if len(distance) and distance.min() <= result.radius:
+            index[k] = int(distance.argmin())
+        else:
+            index[k] = len(shared)
+            shared = np.concatenate((shared, point[None]))
+    label = result.label
+    if len(index):
+        label = np.where(label >= 0, index[np.clip(label, 0, None)], label).astype(np.int32)
+    return shared, label

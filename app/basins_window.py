@@ -1,0 +1,356 @@
+"""Lab → Basins of attraction: from which starts does each of two optimizers reach which minimum?
+
+The user picks a problem, the grid and the steps, and two optimizers with their hyperparameters
+(``lr=0.01, momentum=0.9``); Run sends one :class:`BasinJob` to the window's own worker thread.
+The worker samples the landscape's isolines, then steps both grids of starts a chunk at a time
+with :func:`optim_core.basins.basin_steps`, alternating between them, and after each chunk sends
+a :class:`BasinFrame` — the map already coloured, its minima merged into one list shared by both
+sides so one minimum has one colour — to be drawn by a :class:`widgets.basin_map.BasinPair`. The
+GUI thread only sends the job and draws. Cancel stops between chunks; closing the window stops
+the thread.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from app.lab_window import LabWindow
+from app.landscape_grid import GridCancelled, landscape_grid
+from optim_core.basin_image import basin_colours, minimum_colour
+from optim_core.basins import BasinMap, basin_steps, merge_minima
+from optim_core.basins_cli import parse_value
+from optim_core.errors import ConfigError
+from optim_core.optimizers import BUILT_IN, optimizer_names
+from optim_core.problems import PROBLEMS, make_problem
+from widgets.basin_map import BasinPair
+
+DEFAULT_PROBLEM = "six_hump_camel"
+DEFAULT_SIDES = (("SGD", "lr=0.01"), ("SGD", "lr=0.01, momentum=0.9"))
+DEFAULT_GRID = 128
+DEFAULT_STEPS = 400
+#: partial maps per side while computing (each is a chunk of steps)
+FRAMES = 20
+#: the basin picture's opacity over the landscape's isolines
+ALPHA = 235
+
+
+@dataclass(frozen=True)
+class BasinJob:
+    """What the worker runs: one basin map per side, on one problem and grid."""
+
+    problem: str
+    sides: tuple[tuple[str, Mapping[str, Any]], ...]
+    grid: int
+    steps: int
+
+
+@dataclass(frozen=True)
+class Isolines:
+    """The landscape's isolines, ``(P, 2)`` points with NaN rows between lines."""
+
+    polylines: np.ndarray
+
+
+@dataclass(frozen=True)
+class BasinFrame:
+    """One side's map, ready to draw: pixels, minima (shared list), title and legend."""
+
+    side: int
+    rgba: np.ndarray
+    extent: tuple[float, float, float, float]
+    minima: np.ndarray
+    title: str
+    legend: tuple[tuple[tuple[int, int, int], str], ...]
+    step: int
+    steps: int
+    result: BasinMap
+    label: np.ndarray
+
+
+def parse_hyperparameters(text: str, field: str) -> dict[str, Any]:
+    """``"lr=0.01, momentum=0.9"`` → ``{"lr": 0.01, "momentum": 0.9}`` (pairs as ``0.9 0.99``
+    or ``(0.9, 0.99)``); a part without ``=`` raises ConfigError naming ``field``."""
+    out: dict[str, Any] = {}
+    text = text.strip()
+    if not text:
+        return out
+    parts, depth, current = [], 0, ""
+    for char in text:  # split at commas outside brackets
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        if char in ";," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    for part in parts:
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise ConfigError(field, part.strip(), "name=value pairs such as lr=0.01, "
+                                                   "momentum=0.9")
+        value = value.strip().strip("()[]")
+        out[name] = parse_value(",".join(value.split()) if " " in value and "," not in value
+                                else value)
+    return out
+
+
+def frame_of(side: int, result: BasinMap, shared: np.ndarray, label: np.ndarray) -> BasinFrame:
+    """Colour ``result`` (relabelled by the ``shared`` minima) and write its title and legend."""
+    rgba = basin_colours(label, result.steps_to_converge, result.steps, alpha=ALPHA)
+    hyper = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                      for k, v in result.hyperparameters.items() if _shown(result, k, v))
+    state = "" if result.done else f" — step {result.step} of {result.steps}…"
+    title = (f"<b>{html.escape(result.optimizer)}</b> {html.escape(hyper)}"
+             f"<span style='color: gray'>{state}</span>")
+    values, counts = np.unique(label, return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    legend = []
+    for i in order[:9]:
+        value, share = int(values[i]), counts[i] / label.size
+        what = {-1: "diverged", -2: "not converged"}.get(value, f"minimum {value}")
+        legend.append((minimum_colour(value), f"{what} {100 * share:.1f}%"))
+    if len(order) > 9:
+        legend.append(((128, 128, 128), f"+{len(order) - 9} more"))
+    extent = (float(result.x[0]), float(result.x[-1]), float(result.y[0]), float(result.y[-1]))
+    return BasinFrame(side, rgba, extent, shared.copy(), title, tuple(legend), result.step,
+                      result.steps, result, label)
+
+
+def _shown(result: BasinMap, name: str, value: Any) -> bool:
+    """Whether a hyperparameter differs from its default (or is the learning rate)."""
+    rule = BUILT_IN.get(result.optimizer)
+    if name == "lr" or rule is None:
+        return True
+    defaults = {spec.name: spec.default for spec in rule.hyperparameters}
+    return defaults.get(name) != value
+
+
+class Worker(QtCore.QObject):
+    """Runs :class:`BasinJob`\\ s in its thread; results come back only through signals."""
+
+    progress = QtCore.Signal(object)
+    finished = QtCore.Signal(object)
+    failed = QtCore.Signal(str)
+    cancelled = QtCore.Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancel_event = threading.Event()
+
+    @QtCore.Slot(object)
+    def run_job(self, job: BasinJob) -> None:
+        """Compute both maps, sending the isolines, then a frame per side and chunk."""
+        try:
+            frames = self._run(job)
+        except (GridCancelled, _Cancelled):
+            self.cancelled.emit()
+        except (ConfigError, ValueError) as exc:
+            self.failed.emit(str(exc))
+        else:
+            self.finished.emit(frames)
+
+    def _run(self, job: BasinJob) -> tuple[BasinFrame, ...]:
+        problem = make_problem(job.problem)
+        every = max(1, job.steps // FRAMES)
+        maps = [basin_steps(problem, name, hyper, grid=job.grid, steps=job.steps, every=every)
+                for name, hyper in job.sides]
+        grid = landscape_grid(problem, cancelled=self.cancel_event.is_set)
+        if grid.isolines is not None:
+            self.progress.emit(Isolines(np.asarray(grid.isolines[1], dtype=float)))
+        shared = np.array([m.point for m in problem.minima], dtype=float).reshape(-1, 2)
+        last: list[BasinFrame | None] = [None] * len(maps)
+        pending = list(range(len(maps)))
+        while pending:
+            for side in list(pending):
+                if self.cancel_event.is_set():
+                    raise _Cancelled
+                result = next(maps[side], None)
+                if result is None:
+                    pending.remove(side)
+                    continue
+                shared, label = merge_minima(shared, result)
+                last[side] = frame_of(side, result, shared, label)
+                self.progress.emit(last[side])
+        return tuple(frame for frame in last if frame is not None)
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class BasinsWindow(LabWindow):
+    """The basins lab. ``BasinsWindow(parent).show()`` opens it beside the main window."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Basins of attraction")
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.resize(1200, 720)
+        self.busy = False
+        self.frames: list[BasinFrame | None] = [None, None]
+        self.last_status = ""
+        self._build()
+        self.run_button.setFocus()
+        self.start_worker(Worker())
+
+    # ----------------------------------------------------------------- layout
+    def _build(self) -> None:
+        central = QtWidgets.QWidget(self)
+        layout = QtWidgets.QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addLayout(self._controls())
+        self.pair = BasinPair()
+        layout.addWidget(self.pair, 1)
+        self.setCentralWidget(central)
+        self.status = QtWidgets.QLabel(
+            "Each start of the grid is coloured by the minimum it reaches, darker the longer it "
+            "took. Does momentum carry runs into other basins? Press Run.")
+        self.statusBar().addWidget(self.status, 1)
+
+    def _controls(self) -> QtWidgets.QVBoxLayout:
+        self.problem_combo = QtWidgets.QComboBox()
+        for name, cls in PROBLEMS.items():
+            self.problem_combo.addItem(cls.title, name)
+        self.problem_combo.setCurrentIndex(max(0, self.problem_combo.findData(DEFAULT_PROBLEM)))
+        self.grid_spin = QtWidgets.QSpinBox()
+        self.grid_spin.setRange(8, 512)
+        self.grid_spin.setSingleStep(32)
+        self.grid_spin.setValue(DEFAULT_GRID)
+        self.grid_spin.setToolTip("starts per side of the grid (up to 512 × 512)")
+        self.steps_spin = QtWidgets.QSpinBox()
+        self.steps_spin.setRange(10, 100_000)
+        self.steps_spin.setSingleStep(100)
+        self.steps_spin.setValue(DEFAULT_STEPS)
+        self.run_button = QtWidgets.QPushButton("Run")
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.start)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.setValue(0)
+        top = QtWidgets.QHBoxLayout()
+        for label, widget in (("Problem", self.problem_combo), ("grid", self.grid_spin),
+                              ("steps", self.steps_spin)):
+            top.addWidget(QtWidgets.QLabel(label))
+            top.addWidget(widget)
+            top.addSpacing(6)
+        top.addStretch(1)
+        for widget in (self.run_button, self.cancel_button, self.progress):
+            top.addWidget(widget)
+        sides = QtWidgets.QHBoxLayout()
+        self.optimizer_combos: list[QtWidgets.QComboBox] = []
+        self.hyper_edits: list[QtWidgets.QLineEdit] = []
+        for side, (name, hyper) in enumerate(DEFAULT_SIDES):
+            combo = QtWidgets.QComboBox()
+            combo.addItems([n for n in optimizer_names() if n != "LBFGS"])
+            combo.setCurrentText(name)
+            edit = QtWidgets.QLineEdit(hyper)
+            edit.setPlaceholderText("torch.optim's defaults, or e.g. lr=0.01, momentum=0.9")
+            edit.returnPressed.connect(self.start)
+            self.optimizer_combos.append(combo)
+            self.hyper_edits.append(edit)
+            sides.addWidget(QtWidgets.QLabel("left" if side == 0 else "right"))
+            sides.addWidget(combo)
+            sides.addWidget(edit, 1)
+            sides.addSpacing(12)
+        rows = QtWidgets.QVBoxLayout()
+        rows.addLayout(top)
+        rows.addLayout(sides)
+        return rows
+
+    # ----------------------------------------------------------------- actions
+    def job(self) -> BasinJob:
+        """The maps the controls describe; raises ConfigError naming the bad field."""
+        sides = []
+        for side, (combo, edit) in enumerate(zip(self.optimizer_combos, self.hyper_edits,
+                                                 strict=True)):
+            where = "left" if side == 0 else "right"
+            sides.append((combo.currentText(),
+                          parse_hyperparameters(edit.text(), f"{where} hyperparameters")))
+        return BasinJob(self.problem_combo.currentData(), tuple(sides), self.grid_spin.value(),
+                        self.steps_spin.value())
+
+    def start(self) -> None:
+        """Start computing both maps in the worker thread."""
+        if self.busy or not hasattr(self, "worker"):
+            return
+        try:
+            job = self.job()
+        except ConfigError as exc:
+            self._set_status(f"error: {exc}")
+            return
+        self._set_busy(True)
+        self.frames = [None, None]
+        self.progress.setRange(0, 2 * job.steps)
+        self.progress.setValue(0)
+        for view in self.pair.views:
+            view.clear()
+        self._set_status(f"Stepping 2 × {job.grid ** 2:,} starts for {job.steps} steps…")
+        self.send(job)
+
+    def cancel(self) -> None:
+        """Ask the running computation to stop (it does so between chunks of steps)."""
+        if self.busy:
+            self.request_cancel()
+            self._set_status("Cancelling…")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.run_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+
+    def _set_status(self, message: str) -> None:
+        self.last_status = message
+        self.status.setText(message)
+
+    # ----------------------------------------------------------------- worker results
+    @QtCore.Slot(object)
+    def _on_progress(self, item: Isolines | BasinFrame) -> None:
+        if isinstance(item, Isolines):
+            for view in self.pair.views:
+                view.set_isolines(item.polylines)
+            return
+        self.show_frame(item)
+        self.progress.setValue(sum(f.step for f in self.frames if f is not None))
+
+    def show_frame(self, frame: BasinFrame) -> None:
+        """Draw one side's map (and the other side's minima, which may have grown)."""
+        self.frames[frame.side] = frame
+        self.pair.views[frame.side].set_map(frame.rgba, frame.extent, frame.minima, frame.title,
+                                            frame.legend)
+
+    @QtCore.Slot()
+    def _on_cancelled(self) -> None:
+        self._set_busy(False)
+        self._set_status("Cancelled; the maps show how far they got.")
+
+    @QtCore.Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._set_busy(False)
+        self.progress.setValue(0)
+        self._set_status(f"error: {message}")
+
+    @QtCore.Slot(object)
+    def _on_finished(self, frames: tuple[BasinFrame, ...]) -> None:
+        self._set_busy(False)
+        self.progress.setValue(self.progress.maximum())
+        for frame in frames:
+            self.show_frame(frame)
+        if len(frames) == 2:
+            differ = float(np.mean(frames[0].label != frames[1].label))
+            seconds = sum(f.result.seconds for f in frames)
+            self._set_status(f"Done in {seconds:.1f} s: the two optimizers end in different "
+                             f"places from {100 * differ:.1f}% of the starts.")
