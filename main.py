@@ -125,6 +125,8 @@ def _rebuilt(app: object, old: object) -> object:
     from app.presentation import apply_presentation_scale
 
     old.shutdown()
+    old.feed.stop()
+    app.processEvents()  # the feed's last frame ends (it would touch its deleted timer)
     state, settings, path = old.state, old.settings, old.path
     shiboken6.delete(old)
     apply_presentation_scale(app, settings.presentation_scale())

@@ -86,6 +86,7 @@ class PanelFeed(QObject):
         self._drawn_at: dict[str, float] = {}
         self._landscape_shows: tuple | None = None  # what the landscape was last drawn from
         self.loss.x_axis_changed.connect(lambda _text: self._mark("loss"))
+        self._stopped = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -181,7 +182,14 @@ class PanelFeed(QObject):
     def _panel(self, name: str) -> QWidget:
         return getattr(self, name)
 
+    def stop(self) -> None:
+        """Draw no more (the window is going): no frame is started or scheduled after this."""
+        self._stopped = True
+        self._timer.stop()
+
     def _tick(self) -> None:
+        if self._stopped:
+            return
         started = time.perf_counter()
         if not self.draw_frame():
             self._timer.start(round(1000 / FRAME_HZ))
@@ -191,6 +199,8 @@ class PanelFeed(QObject):
         QTimer.singleShot(0, lambda: QTimer.singleShot(0, lambda: self._frame_done(started)))
 
     def _frame_done(self, started: float) -> None:
+        if self._stopped:
+            return
         cost_ms = (time.perf_counter() - started) * 1000
         # the period, not the gap, is 1/FRAME_HZ: waiting a whole period after a frame that
         # took one would halve the frame rate
