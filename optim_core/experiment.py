@@ -3,7 +3,8 @@
 An experiment names a ``problem``, one ``start`` or several ``starts``, how many ``steps``, the
 ``batch_size`` (null = full batch), ``seed``, ``device``, ``dtype`` and a list of ``runs``. Each run
 names its ``optimizer`` and its hyperparameters by torch name (``lr``, ``momentum``, ``betas``…),
-optionally ``clip_norm``/``clip_value``, a ``label``, a ``batch_size`` of its own, a display
+optionally ``clip_norm``/``clip_value``, a learning-rate ``schedule`` (a torch.optim.lr_scheduler
+by name, see :mod:`optim_core.schedules`), a ``label``, a ``batch_size`` of its own, a display
 ``color`` and ``enabled``. Every error names the field, the value and what is allowed.
 """
 
@@ -24,6 +25,7 @@ from optim_core.errors import ConfigError
 from optim_core.optimizers import get_rule, optimizer_names
 from optim_core.params import ParamSpec, validate_all
 from optim_core.problems import Problem, make_problem
+from optim_core.schedules import check_schedule_length, parse_schedule
 
 TOP_LEVEL_KEYS = ("problem", "start", "starts", "steps", "batch_size", "seed", "device", "dtype",
                   "grad_noise", "runs")
@@ -35,7 +37,7 @@ RUN_OPTIONS = {
     "batch_size": ParamSpec("batch_size", None, kind="int", low=1, optional=True,
                             doc="samples per step for this run (null = the experiment's)"),
 }
-RUN_KEYS = ("optimizer", "label", "color", "enabled", *RUN_OPTIONS)
+RUN_KEYS = ("optimizer", "label", "color", "enabled", "schedule", *RUN_OPTIONS)
 STEPS = ParamSpec("steps", 100, kind="int", low=0, high=10_000_000, doc="steps to run")
 SEED = ParamSpec("seed", 0, kind="int", low=0, high=2**63 - 1, doc="seed of the minibatch draws")
 BATCH = ParamSpec("batch_size", None, kind="int", low=1, optional=True,
@@ -56,6 +58,7 @@ class RunSpec:
     clip_value: float | None = None
     batch_size: int | None = None
     color: str | None = None
+    schedule: Mapping[str, Any] | None = None  # a torch.optim.lr_scheduler by name, see schedules
 
     def with_hyperparameter(self, name: str, value: Any) -> RunSpec:
         """A copy with one hyperparameter or option changed (not validated here)."""
@@ -91,6 +94,8 @@ class Experiment:
                     entry[name] = getattr(spec, name)
             if spec.color:
                 entry["color"] = spec.color
+            if spec.schedule is not None:
+                entry["schedule"] = spec.schedule
             runs.append(entry)
         return experiment_file(
             self.problem.config(), self.starts, runs, steps=self.steps,
@@ -147,6 +152,7 @@ def parse_experiment(config: Any) -> Experiment:
     runs = []
     for i, run in enumerate(runs_config):
         spec = parse_run(run, f"runs[{i}]", problem)
+        check_schedule_length(spec.schedule, steps, f"runs[{i}]")
         if run.get("enabled", True) is not False:
             runs.extend(replace(spec, start=s) for s in starts)
     if not runs:
@@ -187,8 +193,9 @@ def parse_run(run: Any, where: str, problem: Problem | None = None) -> RunSpec:
     enabled = run.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}.enabled", enabled, "true or false")
+    schedule = parse_schedule(run.get("schedule"), where, rule.name, hyper)
     return RunSpec(optimizer=rule.name, hyperparameters=hyper, start=(0.0, 0.0), label=label,
-                   color=color, **options)
+                   color=color, schedule=schedule, **options)
 
 
 def default_label(

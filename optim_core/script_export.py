@@ -1,7 +1,8 @@
 """Export an experiment as a standalone PyTorch training script (``export-script``).
 
 Each run becomes the training loop the lecture teaches — zero_grad → forward → loss → backward →
-clip → step — with one real ``torch.optim`` optimizer built from the run's hyperparameters. What
+clip → step — with one real ``torch.optim`` optimizer built from the run's hyperparameters (and
+its ``torch.optim.lr_scheduler``, stepped after each optimizer step, when it has a schedule). What
 torch.optim lacks (Adam/AdamW with ``bias_correction=False``, Newton's method) is written out as a
 small ``torch.optim.Optimizer`` subclass in the script, with a comment saying so.
 
@@ -146,6 +147,8 @@ def _header(experiment: Experiment, standalone: bool, uses_math: bool) -> str:
         *(["import math", ""] if uses_math else []),
         "import torch",
     ]
+    if _has_schedules(experiment):
+        lines.append("from torch.optim import lr_scheduler")
     if not standalone:
         lines += [
             "",
@@ -218,7 +221,9 @@ def _engine_loss(experiment: Experiment) -> str:
 def _train_function(experiment: Experiment, needs_batches: bool) -> str:
     noise = bool(experiment.grad_noise)
     uses_lbfgs = any(run.optimizer == "LBFGS" for run in experiment.runs)
-    lines = [*_train_setup(noise, needs_batches), "    for step in range(1, STEPS + 1):"]
+    schedules = _has_schedules(experiment)
+    lines = [*_train_setup(noise, needs_batches, schedules),
+             "    for step in range(1, STEPS + 1):"]
     if needs_batches:
         lines += _DRAW_BATCH
     lines += [
@@ -232,11 +237,15 @@ def _train_function(experiment: Experiment, needs_batches: bool) -> str:
             "        w.grad += GRAD_NOISE * draw.to(DEVICE)",
         ]
     lines += _CHECK_AND_CLIP + (_LBFGS_STEP if uses_lbfgs else ["        optimizer.step()"])
+    if schedules:
+        lines += ["        if scheduler is not None:",
+                  "            scheduler.step()  # the learning rate of the next step"]
     return "\n".join(lines + _TRAIN_END)
 
 
-def _train_setup(noise: bool, needs_batches: bool) -> list[str]:
+def _train_setup(noise: bool, needs_batches: bool, schedules: bool = False) -> list[str]:
     extra = (", run_index=0" if noise else "") + (", batch_size=None" if needs_batches else "")
+    extra += ", make_scheduler=None" if schedules else ""
     lines = [
         f"def train(label, start, make_optimizer, *, clip_norm=None, clip_value=None{extra}):",
         '    """One run: the training loop, then a line saying where it ended.',
@@ -259,7 +268,11 @@ def _train_setup(noise: bool, needs_batches: bool) -> list[str]:
         lines.append("    forward = loss_fn")
     if noise:
         lines.append("    noise = torch.Generator().manual_seed(SEED + 1)")
-    return [*lines, "    optimizer = make_optimizer([w], forward)"]
+    lines.append("    optimizer = make_optimizer([w], forward)")
+    if schedules:
+        lines.append("    # the learning-rate schedule, stepped once after each optimizer step")
+        lines.append("    scheduler = make_scheduler(optimizer) if make_scheduler else None")
+    return lines
 
 
 _DRAW_BATCH = [
@@ -335,6 +348,8 @@ def _main(experiment: Experiment) -> str:
                     if getattr(run, name) is not None]
         lines.append(f"    train({_py(label)}, {_py(tuple(run.start))},")
         lines += [f"          {option}," for option in options]
+        if run.schedule is not None:
+            lines += _scheduler_lines(run.schedule)
         constructor, arguments = _optimizer_call(run)
         lines.append(f"          make_optimizer=lambda params, forward: {constructor}(")
         lines += _wrap(arguments, indent=" " * 14, width=_SCRIPT_WIDTH)
@@ -355,6 +370,44 @@ def _wrap(items: list[str], indent: str, width: int) -> list[str]:
             lines.append(indent)
         lines[-1] += (" " if lines[-1] != indent else "") + piece
     return lines
+
+
+# ---------------------------------------------------------------------------------- schedules
+def _has_schedules(experiment: Experiment) -> bool:
+    return any(run.schedule is not None for run in experiment.runs)
+
+
+def _scheduler_lines(schedule: Mapping[str, Any]) -> list[str]:
+    """``make_scheduler=lambda optimizer: lr_scheduler.Name(optimizer, …),`` as script lines;
+    a SequentialLR's schedulers one per line."""
+    indent = " " * 14
+    lines = [f"          make_scheduler=lambda optimizer: lr_scheduler.{schedule['name']}("]
+    if schedule["name"] == "SequentialLR":
+        lines += [f"{indent}optimizer,", f"{indent}schedulers=["]
+        lines += [f"{indent}    {_scheduler_call(part)}," for part in schedule["schedulers"]]
+        lines += [f"{indent}],", f"{indent}milestones={_list(schedule['milestones'])}),"]
+        return lines
+    lines += _wrap(_scheduler_arguments(schedule), indent=indent, width=_SCRIPT_WIDTH)
+    lines[-1] += "),"
+    return lines
+
+
+def _scheduler_call(schedule: Mapping[str, Any]) -> str:
+    """``lr_scheduler.Name(optimizer, arg=value, …)``."""
+    return f"lr_scheduler.{schedule['name']}({', '.join(_scheduler_arguments(schedule))})"
+
+
+def _scheduler_arguments(schedule: Mapping[str, Any]) -> list[str]:
+    """A (non-sequential) schedule's constructor arguments, as Python source."""
+    arguments = ["optimizer"]
+    for arg, value in schedule.items():
+        if arg != "name":
+            arguments.append(f"{arg}={_list(value) if isinstance(value, list) else _py(value)}")
+    return arguments
+
+
+def _list(values: list[Any]) -> str:
+    return "[" + ", ".join(_py(v) for v in values) + "]"
 
 
 # ---------------------------------------------------------------------------------- optimizers
