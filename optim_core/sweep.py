@@ -6,29 +6,41 @@ same start for the same number of steps, all of them in one batched :class:`Sess
 :class:`SweepResult` holds the final losses (NaN where a run diverged), each optimizer's best lr,
 and :meth:`SweepResult.tolerant_decades`, how wide a range of learning rates gets close to that
 best. Every other hyperparameter keeps torch.optim's default (AdamW's weight_decay 1e-2).
+
+On a 2D landscape a valley is not a network (SGD looks more tolerant than Adam on Rosenbrock), so
+:func:`network_lr_sweep` runs the same grid on a network experiment — one batched training
+session, every run from the same initial weights on the same minibatches — and judges each
+optimizer by its final validation loss relative to the untrained network's.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from optim_core.errors import ConfigError
 from optim_core.experiment import BATCH, SEED, RunSpec, check_batch_size
+from optim_core.labels import default_label
+from optim_core.networks.experiment import NetworkExperiment, parse_network_experiment
+from optim_core.networks.training import TrainingSession
 from optim_core.optimizers import get_rule
 from optim_core.problems import Problem
 from optim_core.session import Session
 
-__all__ = ["DEFAULT_OPTIMIZERS", "SweepCancelled", "SweepResult", "log_grid", "lr_sweep"]
+__all__ = ["DEFAULT_OPTIMIZERS", "SweepCancelled", "SweepResult", "log_grid", "lr_sweep",
+           "network_lr_sweep", "network_variants"]
 
 DEFAULT_OPTIMIZERS = ("SGD", "Adam", "AdamW")
 #: steps taken between two looks at ``cancelled()`` and two progress reports
 CHUNK = 50
 MAX_STEPS = 1_000_000
 MAX_RUNS = 10_000
+#: runs of a network sweep trained at once (each holds its own copy of the weights)
+MAX_NETWORK_RUNS = 1_000
 #: a gap to the minimum this small, relative to the start's gap, counts as having reached it
 #: (float64 rounding), so a best loss of 1e-300 does not make every other loss "far away"
 CONVERGED = 1e-12
@@ -46,6 +58,9 @@ class SweepResult:
     ``best[o]`` is optimizer ``o``'s ``(lr, loss)`` with the lowest final loss, ``(nan, nan)`` when
     all its runs diverged. ``f_min`` is the problem's lowest known minimum (None if it has none),
     ``start_loss`` the loss at ``start``.
+
+    A sweep on a network has ``network`` (the data set and model, in words) and no ``start``: its
+    losses are validation losses and ``start_loss`` is the untrained network's.
     """
 
     problem: str
@@ -54,11 +69,12 @@ class SweepResult:
     final_loss: np.ndarray
     diverged: np.ndarray
     steps: int
-    start: tuple[float, float]
+    start: tuple[float, float] | None
     start_loss: float
     f_min: float | None = None
     batch_size: int | None = None
     seed: int = 0
+    network: str | None = None
 
     @property
     def best(self) -> tuple[tuple[float, float], ...]:
@@ -218,22 +234,116 @@ def lr_sweep(
         f_min=min(minima) if minima else None, batch_size=batch_size, seed=seed)
 
 
-def _check(problem: Problem, optimizers: Sequence[str], lrs: Sequence[float],
-           steps: int) -> tuple[list[tuple[str, dict]], np.ndarray]:
-    if not optimizers:
+def network_variants(config: Mapping[str, Any] | NetworkExperiment) -> list[tuple[str, dict]]:
+    """The optimizers a network experiment's runs race, each once, as ``(name, run)``: ``name``
+    is the run's default label without its lr (``Adam weight_decay=0.01``, ``SGD+momentum
+    clip_norm=1``, a schedule's name after it) and ``run`` its run object without lr, label or
+    colour. Runs that differ only in those are one variant."""
+    experiment = _network(config)
+    variants: dict[str, dict] = {}
+    for run in experiment.to_dict()["runs"]:
+        run = {k: v for k, v in run.items() if k not in ("lr", "label", "color")}
+        options = {k: run[k] for k in ("clip_norm", "clip_value") if k in run}
+        hyper = {k: v for k, v in run.items()
+                 if k not in ("optimizer", "schedule", *options)}
+        name = default_label(run["optimizer"], hyper, options)
+        if run.get("schedule"):
+            name += f" {run['schedule']['name']}"
+        taken = [n for n in variants if n == name or n.startswith(f"{name} #")]
+        if any(variants[n] == run for n in taken):
+            continue
+        variants[name if not taken else f"{name} #{len(taken) + 1}"] = run
+    return list(variants.items())
+
+
+def network_lr_sweep(
+    config: Mapping[str, Any] | NetworkExperiment,
+    lrs: Sequence[float],
+    *,
+    optimizers: Sequence[str] | None = None,
+    steps: int | None = None,
+    batch_size: int | str | None = "experiment",
+    seed: int | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Train every optimizer at every lr on a network experiment and collect validation losses.
+
+    The optimizers are the experiment's runs (:func:`network_variants`: their other settings
+    kept, the lr swept), or the named ``optimizers`` with torch.optim's defaults. ``steps``,
+    ``batch_size`` and ``seed`` default to the experiment's. All runs train together from the
+    same initial weights on the same minibatches; ``final_loss`` is each run's validation loss
+    after ``steps`` and ``start_loss`` the untrained network's, so :meth:`SweepResult.improvement`
+    says how many times below the untrained loss an optimizer got. ``progress``/``cancelled``
+    as for :func:`lr_sweep`; bad input raises :class:`ConfigError` naming the field.
+    """
+    experiment = _network(config)
+    steps = experiment.steps if steps is None else steps
+    if optimizers is None:
+        variants = network_variants(experiment)
+        _check(None, [], lrs, steps, need_optimizers=False)
+    else:
+        names, _ = _check(None, optimizers, lrs, steps)
+        variants = [(name, {"optimizer": name, **{k: v for k, v in defaults.items() if k != "lr"}})
+                    for name, defaults in names]
+    grid = _grid(lrs, len(variants), MAX_NETWORK_RUNS)
+    for name, run in variants:
+        spec = {s.name: s for s in get_rule(run["optimizer"]).hyperparameters}.get("lr")
+        if spec is None:
+            raise ConfigError("optimizers", name, "an optimizer with a learning rate")
+        for j, lr in enumerate(grid):
+            spec.validate(float(lr), f"lrs[{j}]")
+    base = experiment.to_dict()
+    if experiment.data_fields.get("validation", 0) <= 0:
+        raise ConfigError("network.validation", experiment.data_fields.get("validation"),
+                          "a fraction > 0: the sweep judges each run by its validation loss")
+    swept = {**base, "steps": steps, "eval_every": steps, "layer_stats_every": 0,
+             "noise_scale_every": 0, "sharpness_every": 0, "record_batches": False,
+             "runs": [{**run, "lr": float(lr), "label": f"{name} lr={lr:.3g}"}
+                      for name, run in variants for lr in grid]}
+    if batch_size != "experiment":
+        swept["batch_size"] = batch_size
+    if seed is not None:
+        swept["seed"] = seed
+    experiment = parse_network_experiment(swept)
+    session = TrainingSession(experiment, history_budget=1 << 20)
+    done = 0
+    while done < steps:
+        if cancelled is not None and cancelled():
+            raise SweepCancelled
+        done = session.step(min(CHUNK, steps - done))
+        if progress is not None:
+            progress(done, steps)
+    val_loss = session.records()["eval"]["val_loss"]
+    shape = (len(variants), len(grid))
+    diverged = np.array([s != "ok" for s in session.status()]).reshape(shape)
+    final = np.asarray(val_loss[-1], dtype=float).reshape(shape).copy()
+    final[diverged | ~np.isfinite(final)] = math.nan
+    data = experiment.data_fields
+    about = ", ".join(f"{k} {v:g}" for k, v in data.items()
+                      if k in ("n_samples", "noise") and isinstance(v, (int, float)))
+    return SweepResult(
+        problem=data["dataset"], optimizers=tuple(name for name, _ in variants), lrs=grid,
+        final_loss=final, diverged=diverged, steps=steps, start=None,
+        start_loss=float(val_loss[0, 0]), f_min=None, batch_size=experiment.batch_size,
+        seed=experiment.seed,
+        network=f"{data['dataset']}{f' ({about})' if about else ''}, {session.model.description}")
+
+
+def _network(config: Mapping[str, Any] | NetworkExperiment) -> NetworkExperiment:
+    return (config if isinstance(config, NetworkExperiment)
+            else parse_network_experiment(config))
+
+def _check(problem: Problem | None, optimizers: Sequence[str], lrs: Sequence[float],
+           steps: int, *, need_optimizers: bool = True
+           ) -> tuple[list[tuple[str, dict]], np.ndarray]:
+    if need_optimizers and not optimizers:
         raise ConfigError("optimizers", list(optimizers), "at least one optimizer")
     if len(set(optimizers)) != len(optimizers):
         raise ConfigError("optimizers", list(optimizers), "each optimizer once")
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
         raise ConfigError("steps", steps, f"an integer from 1 to {MAX_STEPS}")
-    try:
-        grid = np.array(sorted(float(lr) for lr in lrs))
-    except (TypeError, ValueError):
-        raise ConfigError("lrs", list(lrs), "numbers > 0") from None
-    if grid.size == 0 or len(np.unique(grid)) != grid.size:
-        raise ConfigError("lrs", list(lrs), "one or more different learning rates")
-    if len(optimizers) * grid.size > MAX_RUNS:
-        raise ConfigError("lrs", grid.size, f"at most {MAX_RUNS} runs in all")
+    grid = _grid(lrs, len(optimizers), MAX_RUNS)
     names = []
     for i, name in enumerate(optimizers):
         rule = get_rule(name, f"optimizers[{i}]")
@@ -246,3 +356,16 @@ def _check(problem: Problem, optimizers: Sequence[str], lrs: Sequence[float],
         rule.check({**defaults, "lr": float(grid[0])}, f"optimizers[{i}]")
         names.append((name, defaults))
     return names, grid
+
+
+def _grid(lrs: Sequence[float], n_optimizers: int, max_runs: int) -> np.ndarray:
+    """The learning rates sorted, each once (ConfigError naming ``lrs`` otherwise)."""
+    try:
+        grid = np.array(sorted(float(lr) for lr in lrs))
+    except (TypeError, ValueError):
+        raise ConfigError("lrs", list(lrs), "numbers > 0") from None
+    if grid.size == 0 or len(np.unique(grid)) != grid.size:
+        raise ConfigError("lrs", list(lrs), "one or more different learning rates")
+    if max(n_optimizers, 1) * grid.size > max_runs:
+        raise ConfigError("lrs", grid.size, f"at most {max_runs} runs in all")
+    return grid
