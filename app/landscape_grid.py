@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from optim_core.problems import Problem
+from widgets.colour_scale import choose_log_scale
 from widgets.landscape import display_field, isoline_levels, isoline_polylines
 
 GRID_POINTS = 241  #: samples per axis (odd: the window's centre is a grid point)
@@ -81,13 +82,14 @@ def landscape_grid(problem: Problem, points: int = GRID_POINTS,
     z = z.reshape(points, points)
     minima = tuple(tuple(float(c) for c in m.point) for m in problem.minima)
     values = [m.value for m in problem.minima]
-    field = display_field(z, problem.log_scale)
-    levels = isoline_levels(field, problem.log_scale)
+    log_scale = choose_log_scale(z, problem.log_scale)  # the problem's, unless it hides too much
+    field = display_field(z, log_scale)
+    levels = isoline_levels(field, log_scale)
     lines = []
     for level in levels:
         _check(cancelled)
         lines.append(isoline_polylines(x, y, field, [level]))
-    return LandscapeGrid(x=x, y=y, z=z, log_scale=problem.log_scale, minima=minima,
+    return LandscapeGrid(x=x, y=y, z=z, log_scale=log_scale, minima=minima,
                          f_min=min(values) if values else None,
                          view=(v.xmin, v.xmax, v.ymin, v.ymax), title=title,
                          isolines=(levels, np.concatenate(lines) if lines else np.empty((0, 2))))

@@ -24,13 +24,13 @@ from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from widgets import style
+from widgets.colour_scale import LOG_EPS_REL as LOG_EPS_REL  # log10(f − f_min + eps), its eps
+from widgets.colour_scale import colour_levels, display_field
 
 __all__ = ["ARROW_KINDS", "LandscapePanel", "display_field", "isoline_levels", "isoline_polylines"]
 
 #: Number of isolines drawn over the filled contour.
 N_ISOLINES = 12
-#: On a log scale the panel shows log10(f − f_min + eps) with eps = LOG_EPS_REL · (f_max − f_min).
-LOG_EPS_REL = 1e-6
 #: Longest arrow of a rescaled kind, as a fraction of the visible diagonal.
 ARROW_TARGET = 0.15
 #: A rescaled kind keeps its scale while its longest arrow stays within this band (no flicker).
@@ -78,29 +78,9 @@ ARROW_KINDS: dict[str, _ArrowStyle] = {
 }
 
 
-def display_field(z: np.ndarray, log_scale: bool) -> np.ndarray:
-    """The values the panel colours: ``z`` itself, or log10(z − z_min + eps) on a log scale.
-
-    ``eps`` is ``LOG_EPS_REL`` times the finite range of ``z`` (1 if that range is 0). Entries
-    that are not finite (overflow) are shown as the highest finite value.
-    """
-    z = np.asarray(z, dtype=float)
-    finite = np.isfinite(z)
-    if not finite.any():
-        return np.zeros(z.shape)
-    lo, hi = float(z[finite].min()), float(z[finite].max())
-    if log_scale:
-        eps = (hi - lo) * LOG_EPS_REL or 1.0
-        field = np.log10(np.where(finite, z, hi) - lo + eps)
-    else:
-        field = np.where(finite, z, hi)
-    return field
-
-
-def _colour_range(field: np.ndarray) -> tuple[float, float]:
-    """Colour levels: the whole range of the displayed field."""
-    lo, hi = float(field.min()), float(field.max())
-    return lo, (hi if hi > lo else lo + 1.0)
+def _colour_range(field: np.ndarray, log_scale: bool) -> tuple[float, float]:
+    """Colour levels from robust statistics of the displayed field (see :mod:`colour_scale`)."""
+    return colour_levels(field, log_scale)
 
 
 def isoline_levels(field: np.ndarray, log_scale: bool) -> np.ndarray:
@@ -110,7 +90,7 @@ def isoline_levels(field: np.ndarray, log_scale: bool) -> np.ndarray:
     grid leaves single pixels decades below their neighbours, and isolines around each of them
     would draw a swarm of dashes along the valley floor.
     """
-    lo, hi = _colour_range(field)
+    lo, hi = _colour_range(field, log_scale)
     if log_scale:
         lo = min(float(np.percentile(field, 1.0)), hi)
     return np.linspace(lo, hi, N_ISOLINES + 2)[1:-1]
@@ -646,7 +626,7 @@ class LandscapePanel(QtWidgets.QWidget):
         if z.shape != (y.size, x.size) or x.size == 0 or y.size == 0:
             raise ValueError(f"z must have shape (len(y), len(x)) = {(y.size, x.size)}: {z.shape}")
         field = display_field(z, log_scale)
-        lo, hi = _colour_range(field)
+        lo, hi = _colour_range(field, log_scale)
         self._image.setImage(field, autoLevels=False, levels=(lo, hi))
         self._image.setRect(_pixel_rect(x, y))
         self._colorbar.setLevels((lo, hi))

@@ -335,7 +335,9 @@ def test_landscape_image_is_the_log_loss_on_the_grid(show):
     )
     centre = panel._image.mapToParent(QtCore.QPointF(0.5, 0.5))
     assert (centre.x(), centre.y()) == pytest.approx((x[0], y[0]))
-    assert tuple(panel._image.getLevels()) == pytest.approx((image.min(), image.max()))
+    # colours from robust statistics: a few pixels at a minimum or in a corner do not set them
+    assert tuple(panel._image.getLevels()) == pytest.approx(
+        (np.percentile(image, 2), np.percentile(image, 99)))
 
 
 def test_landscape_linear_scale_shows_the_loss_and_tames_overflow(show):
