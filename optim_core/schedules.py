@@ -9,7 +9,8 @@ The values are torch's by construction: a :class:`ScheduleClock` drives a real t
 on a stand-in optimizer — the run's own ``torch.optim`` class and hyperparameters over a
 one-element parameter that never has a gradient — and reads the stand-in's param group before
 each step: ``lr``, and for ``OneCycleLR``/``CyclicLR`` with ``cycle_momentum`` the ``momentum``
-or ``betas`` that torch cycles. Building and stepping one costs about 15 µs per run and step.
+or ``betas`` that torch cycles. That costs about 10 µs a step for each distinct pair of
+hyperparameters and schedule (runs alike, such as one run from several starts, share one).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from __future__ import annotations
 import inspect
 import math
 import re
+import types
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
@@ -238,29 +241,24 @@ def check_schedule_length(schedule: Mapping[str, Any] | None, steps: int, where:
 
 
 # ---------------------------------------------------------------------------------- stepping
-class _StandIn(torch.optim.Optimizer):
-    """An optimizer holding the run's hyperparameters that never updates anything: the stand-in
-    for rules torch.optim lacks (Newton), as the exported script writes them out."""
-
-    def __init__(self, params: list[torch.Tensor], defaults: dict[str, Any]) -> None:
-        super().__init__(params, defaults)
-
-    def step(self, closure: Any = None) -> None:  # type: ignore[override]
-        return None
-
-
 def _stand_in(optimizer: str, hyper: Mapping[str, Any]) -> torch.optim.Optimizer:
-    """The run's optimizer over a one-element parameter with no gradient."""
+    """The run's torch.optim optimizer (a bare ``Optimizer`` holding the hyperparameters for a
+    rule torch lacks, as the exported script writes Newton out) over one element that never
+    updates: its ``step`` only tells the scheduler that the optimizer has stepped."""
     param = torch.zeros(1, dtype=torch.float64, requires_grad=True)
     cls = getattr(torch.optim, optimizer, None)
     if inspect.isclass(cls) and issubclass(cls, torch.optim.Optimizer):
         takes = inspect.signature(cls.__init__).parameters
-        return cls([param], **{k: v for k, v in hyper.items() if k in takes})
-    return _StandIn([param], dict(hyper))
+        opt = cls([param], **{k: v for k, v in hyper.items() if k in takes})
+    else:
+        opt = torch.optim.Optimizer([param], dict(hyper))
+    # a real step costs ~50 µs even without gradients; the scheduler reads only param_groups
+    opt.step = types.MethodType(_no_update, opt)  # type: ignore[method-assign]
+    return opt
 
 
-def _no_loss() -> torch.Tensor:
-    return torch.zeros((), dtype=torch.float64)
+def _no_update(self: torch.optim.Optimizer, closure: Any = None) -> None:
+    return None
 
 
 def _build(schedule: Mapping[str, Any], opt: torch.optim.Optimizer, field: str
@@ -282,6 +280,15 @@ def _cycled(scheduler: Any) -> bool:
     return any(getattr(part, "cycle_momentum", False) for part in parts)
 
 
+@dataclass
+class _Driver:
+    """A torch scheduler on its stand-in optimizer."""
+
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    ended: bool = False
+
+
 class ScheduleClock:
     """The scheduled hyperparameters of a block of runs (one optimizer), step by step."""
 
@@ -292,43 +299,47 @@ class ScheduleClock:
         self.optimizer = optimizer
         self.hypers = [dict(h) for h in hypers]
         self.schedules = list(schedules)
-        self._runs: list[tuple[torch.optim.Optimizer, Any] | None] = []
-        self._ended = [False] * len(schedules)
+        # one torch scheduler per distinct (hyperparameters, schedule): runs alike share it
+        self._drivers: list[_Driver] = []
+        self._driver_of: list[int | None] = []
+        seen: dict[str, int] = {}
         names = set()
         for hyper, schedule in zip(self.hypers, self.schedules, strict=True):
             if schedule is None:
-                self._runs.append(None)
+                self._driver_of.append(None)
                 continue
-            opt = _stand_in(optimizer, hyper)
-            scheduler = _build(schedule, opt, field)
-            self._runs.append((opt, scheduler))
-            names.add("lr")
-            if _cycled(scheduler):
-                names.add("betas" if "betas" in opt.defaults else "momentum")
+            key = repr((sorted(hyper.items()), schedule))
+            if key not in seen:
+                seen[key] = len(self._drivers)
+                opt = _stand_in(optimizer, hyper)
+                driver = _Driver(opt, _build(schedule, opt, field))
+                self._drivers.append(driver)
+                names.add("lr")
+                if _cycled(driver.scheduler):
+                    names.add("betas" if "betas" in opt.defaults else "momentum")
+            self._driver_of.append(seen[key])
         self.names = tuple(n for n in SCHEDULED if n in names)
 
     def current(self) -> dict[str, list[Any]]:
         """Hyperparameters that schedules set for the step about to be taken, per run (runs
         without a schedule keep their own value); only names some schedule changes."""
-        out: dict[str, list[Any]] = {}
-        for name in self.names:
-            out[name] = [hyper.get(name) if run is None else run[0].param_groups[0][name]
-                         for hyper, run in zip(self.hypers, self._runs, strict=True)]
-        return out
+        groups = [driver.optimizer.param_groups[0] for driver in self._drivers]
+        return {name: [hyper.get(name) if d is None else groups[d][name]
+                       for hyper, d in zip(self.hypers, self._driver_of, strict=True)]
+                for name in self.names}
 
     def advance(self, strict: bool = False) -> None:
         """Step every schedule once, after an optimizer step (``scheduler.step()``). Where torch
         refuses to go on (a OneCycleLR past total_steps) the last values hold; ``strict``
         raises instead."""
-        for r, run in enumerate(self._runs):
-            if run is None or self._ended[r]:
+        for driver in self._drivers:
+            if driver.ended:
                 continue
-            opt, scheduler = run
-            opt.step(_no_loss)
+            driver.optimizer.step()
             try:
-                scheduler.step()
+                driver.scheduler.step()
             except Exception:
-                self._ended[r] = True
+                driver.ended = True
                 if strict:
                     raise
 

@@ -363,3 +363,19 @@ def test_the_exported_script_steps_the_schedules_and_ends_where_the_engine_ends(
                                 for run in ENGINE["runs"]]}
     assert not np.allclose(run_experiment(plain)["runs"][0]["trajectory"][-1],
                            runs[0]["trajectory"][-1])
+
+
+def test_runs_alike_share_a_scheduler_and_each_keeps_its_values():
+    schedule = {"name": "OneCycleLR", "max_lr": 0.5, "total_steps": 20}
+    hypers = [_hyper("SGD", lr=0.1, momentum=0.9), _hyper("SGD", lr=0.1, momentum=0.5),
+              _hyper("SGD", lr=0.1, momentum=0.9), _hyper("SGD", lr=0.1, momentum=0.9)]
+    schedules = [schedule, schedule, dict(schedule), {**schedule, "max_lr": 0.4}]
+    clock = ScheduleClock("SGD", hypers, schedules)
+    alone = [ScheduleClock("SGD", [h], [s]) for h, s in zip(hypers, schedules, strict=True)]
+    assert len(clock._drivers) == 3
+    for _ in range(20):
+        assert clock.current() == {name: [c.current()[name][0] for c in alone]
+                                   for name in ("lr", "momentum")}
+        clock.advance()
+        for c in alone:
+            c.advance()
