@@ -42,7 +42,7 @@ from app.lessons import LESSONS, MORE, Lesson, lesson
 from app.lr_sweep import LrSweepWindow
 from app.noise_draws import NoiseDraws
 from app.panel_feed import PanelFeed, Roster
-from app.session_state import RunConfig, SessionState, summary
+from app.session_state import RunConfig, SessionState
 from app.settings import Settings, write_json
 from app.worker import Engine, Progress
 from optim_core.errors import ConfigError
@@ -247,7 +247,8 @@ class MainWindow(QMainWindow):
         for i, run in enumerate(self.state.runs):
             status = self._row_status.get(i, "ready") if run.enabled else "off"
             rows.append({"label": run.display_label, "optimizer": run.optimizer,
-                         "color": run.color, "enabled": run.enabled, "summary": summary(run),
+                         "color": run.color, "enabled": run.enabled,
+                         "summary": self.state.row_summary(i),
                          "status": status})
         self.controls.runs.set_rows(rows)
         self._select_row(min(self._selected_row, len(rows) - 1), update_table=True)
@@ -281,7 +282,9 @@ class MainWindow(QMainWindow):
         state = self.state
         rows = state.session_rows()
         runs = [state.runs[r] for r in rows]
-        labels = [run.display_label for run in runs]
+        twins = state.twins()  # drawn exactly on top of an earlier run: the legend says so
+        labels = [run.display_label + ("" if twins[r] is None else f" (= run {twins[r] + 1})")
+                  for r, run in zip(rows, runs, strict=True)]
         if state.starts and len(state.starts) > 1:
             starts = state.starts * (len(rows) // len(state.starts))
             labels = [f"{label} from ({x:g}, {y:g})" for label, (x, y) in zip(labels, starts,

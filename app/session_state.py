@@ -13,6 +13,7 @@ session the worker runs; :meth:`SessionState.session_rows` maps the session's ru
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -262,6 +263,46 @@ class SessionState:
             run.hyperparameters[name] = tuple(value) if isinstance(value, list) else value
         parse_run(run.to_dict(), f"runs[{row}]", None)
         return self.with_run(row, run)
+
+    def twins(self) -> list[int | None]:
+        """For each row that is on, the first earlier row on that runs exactly as it does (its
+        path, losses and all drawn on top of that one's), else None.
+
+        Label, colour and being on or off do not change a run; on a deterministic problem its
+        batch size does not either (every step uses the exact gradient). Synthetic gradient
+        noise is drawn per run, so with it no two runs are twins.
+        """
+        if self.grad_noise > 0:
+            return [None] * len(self.runs)
+        first: dict[str, int] = {}
+        out: list[int | None] = []
+        for i, run in enumerate(self.runs):
+            if not run.enabled:  # not drawn, so hidden under nothing and hiding nothing
+                out.append(None)
+                continue
+            key = self._run_key(run)
+            out.append(first.get(key))
+            first.setdefault(key, i)
+        return out
+
+    def _run_key(self, run: RunConfig) -> str:
+        settings = {k: v for k, v in run.to_dict().items()
+                    if k not in ("label", "color", "enabled", "batch_size")}
+        batch = (run.batch_size or self.batch_size) if self.is_finite_sum else None
+        return json.dumps([settings, batch], sort_keys=True, default=repr)
+
+    def row_summary(self, row: int) -> str:
+        """The runs table's line under a run's name: its settings (:func:`summary`), a batch size
+        a deterministic problem ignores, and the earlier run it is identical to."""
+        run = self.runs[row]
+        text = summary(run)
+        if run.batch_size is not None and not self.is_finite_sum:
+            text = text.replace(f"batch_size={run.batch_size}",
+                                f"batch_size={run.batch_size} (ignored: exact gradients)")
+        twin = self.twins()[row]
+        if twin is not None:
+            text += f" · identical to run {twin + 1}"
+        return text
 
     def without_labels(self, labels: Iterable[str]) -> SessionState:
         """A copy whose runs labelled one of ``labels`` are named automatically again (a lesson's
