@@ -60,6 +60,7 @@ from widgets import (
     configure_pyqtgraph,
 )
 from widgets.style import presentation_scale
+from widgets.surface_view import SurfaceView
 
 TITLE = "Optimizer Lab"
 MESSAGE_MS = 8000  #: how long a status message stays
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.rebuild_requested = False
         self.engine = Engine(self)
         self.landscape = LandscapePanel()
+        self.surface = SurfaceView()  # the 3D tab beside the contour view
         self.loss = LossCurvesPanel()
         self.noise = GradientNoisePanel()
         self.adaptive = AdaptiveLrPanel()
@@ -107,6 +109,7 @@ class MainWindow(QMainWindow):
         self.lessons.set_lessons([LessonText(item.key, item.section, item.title, item.watch,
                                              item.try_next) for item in LESSONS], MORE)
         self.feed = PanelFeed(self.landscape, self.loss, self.noise, self.adaptive, self)
+        self.feed.surface = self.surface
         self.controls = Controls()
         self._build_docks()
         self.actions = menus.build(self)
@@ -128,7 +131,11 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        self.setCentralWidget(self.landscape)
+        self.views = QTabWidget()
+        self.views.setDocumentMode(True)
+        self.views.addTab(self.landscape, "Contour")
+        self.views.addTab(self.surface, "3D")
+        self.setCentralWidget(self.views)
         self.setDockNestingEnabled(True)
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         pages = self.controls.pages

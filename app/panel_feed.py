@@ -85,6 +85,8 @@ class PanelFeed(QObject):
         self._arrows_empty: dict[str, bool] = {}
         self._drawn_at: dict[str, float] = {}
         self._landscape_shows: tuple | None = None  # what the landscape was last drawn from
+        #: the 3D view (a widgets.surface_view.SurfaceView), fed what the landscape is fed
+        self.surface = None
         self.loss.x_axis_changed.connect(lambda _text: self._mark("loss"))
         self._stopped = False
         self._timer = QTimer(self)
@@ -100,6 +102,8 @@ class PanelFeed(QObject):
         self._arrows_empty.clear()  # the arrows drawn belong to the old runs
         for panel in (self.landscape, self.loss, self.adaptive):
             panel.set_runs(list(roster.labels), list(roster.colors))
+        if self.surface is not None:
+            self.surface.set_runs(list(roster.labels), list(roster.colors))
         self._mark("landscape", "loss", "adaptive")
 
     def set_problem(self, name: str, finite_sum: bool, log_scale: bool) -> None:
@@ -117,6 +121,9 @@ class PanelFeed(QObject):
         self.landscape.set_landscape(grid.x, grid.y, grid.z, log_scale=grid.log_scale,
                                      minima=grid.minima, view=grid.view, title=grid.title,
                                      isolines=grid.isolines)
+        if self.surface is not None:
+            self.surface.set_landscape(grid.x, grid.y, grid.z, log_scale=grid.log_scale,
+                                       minima=grid.minima)
         self._f_min = grid.f_min
         self.points["grid"] = int(grid.z.size)
         self._mark("landscape", "loss")
@@ -226,6 +233,8 @@ class PanelFeed(QObject):
         rows = _thinned(len(snap.steps))
         paths = [_path(snap, r, rows) for r in self._runs(progress)]
         self.landscape.set_trajectories(paths)
+        if self.surface is not None:  # kept while its tab is hidden, drawn when shown
+            self.surface.set_trajectories(paths)
         self.points["landscape"] = sum(len(p) for p in paths)
         if not any(self._arrows_visible.values()):
             return True
