@@ -4,7 +4,8 @@ The buffers are allocated (and touched) once, sized for the steps the caller exp
 step's records are plain copies into memory that is already there — no allocation and no page
 faults in the stepping loop. When the buffers are full every other row is dropped and from then on
 only every second step is kept (the stride doubles), so a long run keeps its whole shape at half
-the resolution instead of growing without bound.
+the resolution instead of growing without bound. A ``final_step`` is kept off the stride too, so a
+run recorded every k-th step still ends on its last point.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ class History:
 
     ``fields`` maps a name to ``(tail_shape, dtype)``; a row of field ``name`` has shape
     ``(n_runs, *tail_shape)``. ``capacity`` is the most rows kept (at least 4); ``stride`` keeps
-    only every stride-th step from the start (sweeps that need the shape, not every step).
+    only every stride-th step from the start (sweeps that need the shape, not every step), plus
+    ``final_step`` when given.
     """
 
     def __init__(
@@ -28,9 +30,11 @@ class History:
         capacity: int,
         device: torch.device | str,
         stride: int = 1,
+        final_step: int | None = None,
     ) -> None:
         self.capacity = max(4, int(capacity))
         self.stride = max(1, int(stride))
+        self.final_step = final_step
         self.rows = 0
         self.steps = np.zeros(self.capacity, dtype=np.int64)
         self.wall_time = np.zeros(self.capacity, dtype=np.float64)
@@ -49,8 +53,9 @@ class History:
                                         dtype=dtype, device=like.device)
 
     def wants(self, step: int) -> bool:
-        """Whether ``step`` falls on the current stride (only those rows are kept)."""
-        return step % self.stride == 0
+        """Whether ``step`` falls on the current stride or is the final step (only those rows
+        are kept)."""
+        return step % self.stride == 0 or step == self.final_step
 
     def append(self, step: int, wall_time: float, values: dict[str, torch.Tensor]) -> None:
         """Copy ``values`` into the row for ``step`` if it falls on the stride."""
@@ -84,4 +89,12 @@ class History:
                "wall_time": self.wall_time[: self.rows].copy()}
         for name, buffer in self.buffers.items():
             out[name] = buffer[: self.rows].detach().cpu().numpy().copy()
+        return out
+
+    def views(self) -> dict[str, np.ndarray]:
+        """The recorded rows as numpy arrays sharing the buffers' memory (on the CPU; a copy from
+        another device), for an owner that records nothing more."""
+        out = {"steps": self.steps[: self.rows], "wall_time": self.wall_time[: self.rows]}
+        for name, buffer in self.buffers.items():
+            out[name] = buffer[: self.rows].detach().cpu().numpy()
         return out

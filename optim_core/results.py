@@ -1,11 +1,15 @@
-"""Run an experiment to the end, keeping every step: the records of ``python -m optim_core run``.
+"""Run an experiment to the end within a memory budget: the records of ``python -m optim_core run``.
 
-:func:`run_experiment` steps a :class:`~optim_core.session.Session` through all ``steps`` without
-thinning its records and returns one entry per run (run-major over the starts, in the
-experiment's order) holding numpy arrays. :func:`to_jsonable` turns a result into plain JSON
-values (NaN and ±inf become ``null``), and :func:`write_result` saves it as ``.json``, ``.csv``
-(long format, one row per run and step) or ``.npz``. Every write is atomic: the file is written
-under a temporary name in the target's folder and moved into place only when complete.
+:func:`run_experiment` steps a :class:`~optim_core.session.Session` through all ``steps`` and
+returns an :class:`~optim_core.experiment_result.ExperimentResult`: one array per record with the
+runs along the first axis, read per run as ``result["runs"][r]`` (run-major over the starts, in
+the experiment's order). The records of one call take at most :data:`RECORD_BUDGET_BYTES`: a
+longer experiment is recorded every k-th step, its first and last step always kept, and says so in
+``result["thinning"]``; one whose runs do not fit even so is refused before any work.
+:func:`to_jsonable` turns a result into plain JSON values (NaN and ±inf become ``null``) and
+:func:`write_result` streams it to ``.json``, ``.csv`` (long format, one row per run and recorded
+step) or ``.npz`` (one array per record). Every write is atomic: the file is written under a
+temporary name in the target's folder, synced, and moved into place only when complete.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ import io
 import json
 import math
 import os
+import re
 import secrets
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,50 +30,81 @@ import numpy as np
 
 from optim_core.errors import ConfigError
 from optim_core.experiment import DTYPES, Experiment, parse_experiment
+from optim_core.experiment_result import STEP_ARRAYS, ExperimentResult
+from optim_core.networks.experiment import is_network_experiment
+from optim_core.networks.results import run_network
 from optim_core.optimizers import get_rule
 from optim_core.session import Session
-from optim_core.snapshot import Snapshot
 
-#: the most memory the per-step records of one run_experiment call may take
-MAX_RECORD_BYTES = 4 * 2**30
+#: the most memory the per-step records of one run_experiment call take (thinned past it)
+RECORD_BUDGET_BYTES = 256 * 2**20
+#: the fewest recorded steps a run may be thinned to: the start, one step between, the end
+MIN_RECORDED_STEPS = 3
 RESULT_FORMATS = (".json", ".csv", ".npz")
 CSV_COLUMNS = ("run", "label", "optimizer", "step", "x", "y", "loss", "grad_x", "grad_y",
                "clipped", "effective_lr_x", "effective_lr_y")
 CSV_FINITE_SUM_COLUMNS = ("full_grad_x", "full_grad_y", "sample_grads")
-#: per-step arrays of a run entry, in the order they are written
-STEP_ARRAYS = ("trajectory", "loss", "grad", "clipped", "effective_lr", "full_grad",
-               "sample_grads")
+#: rows of a record converted to text at a time by the writers (bounds their memory)
+WRITE_CHUNK_ROWS = 4096
+
+__all__ = ["CSV_COLUMNS", "CSV_FINITE_SUM_COLUMNS", "RECORD_BUDGET_BYTES", "RESULT_FORMATS",
+           "STEP_ARRAYS", "ExperimentResult", "atomic_write", "check_out", "check_record_size",
+           "final_index", "record_bytes", "record_stride", "run_experiment", "to_jsonable",
+           "write_result"]
 
 
-def run_experiment(config: Mapping[str, Any] | Experiment) -> dict[str, Any]:
-    """Validate ``config`` (an experiment dict), run every step and return all records.
+def run_experiment(config: Mapping[str, Any] | Experiment, *,
+                   record_budget: int = RECORD_BUDGET_BYTES, thin: bool = True
+                   ) -> ExperimentResult:
+    """Validate ``config`` (an experiment dict), run every step and return the records.
 
-    Returns ``{"experiment": <experiment dict>, "problem": <name>, "runs": [...]}``. Each run has
-    ``label``, ``optimizer``, ``hyperparameters``, ``start``, ``status`` (``"ok"``/``"diverged"``),
-    ``diverged_at`` and the arrays ``trajectory`` ``(steps+1, 2)`` and ``loss`` ``(steps+1,)``
-    (row 0 is the start), ``grad`` ``(steps, 2)`` (before clipping), ``clipped`` ``(steps,)``,
-    ``effective_lr`` ``(steps, 2)``, ``state`` ``{torch name: (steps, 2)}`` (the state torch.optim
-    keeps for this run's hyperparameters, e.g. no ``momentum_buffer`` at momentum 0) and, for
-    finite-sum problems, ``full_grad`` ``(steps, 2)`` and the cumulative ``sample_grads``
-    ``(steps,)``.
-    Raises :class:`ConfigError` for an invalid experiment, or on ``steps`` when the records
-    would exceed :data:`MAX_RECORD_BYTES`.
+    The result reads as ``{"experiment": <experiment dict>, "problem": <name>,
+    "recorded_steps": <(rows,) step numbers>, "thinning": None or {"every", "rows", "steps",
+    "budget_bytes"}, "runs": [...]}``. Each run has ``label``, ``optimizer``,
+    ``hyperparameters``, ``start``, ``status`` (``"ok"``/``"diverged"``), ``diverged_at`` (a
+    step) and the arrays ``trajectory`` ``(rows, 2)`` and ``loss`` ``(rows,)`` (row 0 is the
+    start), ``grad`` ``(rows - 1, 2)`` (the gradient of the step that reached row i + 1, before
+    clipping), ``clipped``, ``effective_lr`` ``(rows - 1, 2)``, ``state`` ``{torch name:
+    (rows - 1, 2)}`` (the state torch.optim keeps for this run's hyperparameters) and, for
+    finite-sum problems, ``full_grad`` and the cumulative ``sample_grads``. Unthinned, rows is
+    ``steps + 1``. ``result.column(name)`` gives a record of all runs at once.
+
+    Records past ``record_budget`` bytes are thinned (``thin``) or refused on ``steps``; runs
+    that do not fit even thinned are refused on ``runs`` (or ``starts``).
     """
+    if is_network_experiment(config):  # "network" in place of "problem": train a network
+        return run_network(config)  # type: ignore[return-value]
     experiment = config if isinstance(config, Experiment) else parse_experiment(config)
-    check_record_size(experiment)
-    # The size check above is the memory guard, so the session may keep every row.
-    session = Session.from_experiment(experiment, history_budget=sys.maxsize)
+    every = record_stride(experiment, record_budget, thin=thin)
+    # The stride above is the memory guard, so the session may keep every row it records.
+    session = Session.from_experiment(experiment, history_budget=sys.maxsize,
+                                      record_every=every)
     session.step(experiment.steps)
-    snapshot = session.snapshot()
+    records = session.take_records()
+    diverged_at = session.diverged_at
+    rules = {name: get_rule(name) for name in {spec.optimizer for spec in experiment.runs}}
     del session
-    if not np.array_equal(snapshot.steps, np.arange(experiment.steps + 1)):
+    steps = experiment.steps
+    expected = np.union1d(np.arange(0, steps + 1, every), [steps])
+    if not np.array_equal(records["steps"], expected):
         raise RuntimeError("the session dropped rows of the records")
-    runs = [_run_entry(snapshot, r, experiment) for r in range(snapshot.n_runs)]
-    return {"experiment": experiment.to_dict(), "problem": experiment.problem.name, "runs": runs}
+    facts = [{
+        "label": spec.label,
+        "optimizer": spec.optimizer,
+        "hyperparameters": dict(spec.hyperparameters),
+        "start": tuple(spec.start),
+        "status": "ok" if diverged_at[r] is None else "diverged",
+        "diverged_at": diverged_at[r],
+        "state_names": rules[spec.optimizer].state_in_use([spec.hyperparameters]),
+    } for r, spec in enumerate(experiment.runs)]
+    thinning = None if every == 1 else {
+        "every": every, "rows": len(expected), "steps": steps + 1, "budget_bytes": record_budget}
+    return ExperimentResult(experiment.to_dict(), experiment.problem.name, records, facts,
+                            thinning)
 
 
-def record_bytes(experiment: Experiment) -> int:
-    """Bytes the per-step records of ``experiment`` take at most (one copy, all runs and steps)."""
+def row_bytes(experiment: Experiment) -> int:
+    """Bytes one recorded step of all runs of ``experiment`` takes at most."""
     itemsize = DTYPES[experiment.dtype].itemsize
     state_names: set[str] = set()
     for run in experiment.runs:
@@ -78,49 +114,64 @@ def record_bytes(experiment: Experiment) -> int:
     if experiment.problem.is_finite_sum:
         floats += 2  # full_grad
         extra += 8  # sample_grads
-    return (experiment.steps + 1) * len(experiment.runs) * (floats * itemsize + extra)
+    return len(experiment.runs) * (floats * itemsize + extra) + 16  # + step and wall time
 
 
-def check_record_size(experiment: Experiment, limit: int = MAX_RECORD_BYTES) -> None:
-    """Raise :class:`ConfigError` on ``steps`` when the records would exceed ``limit`` bytes."""
-    size = record_bytes(experiment)
-    if size > limit:
-        per_step = size / (experiment.steps + 1)
+def record_bytes(experiment: Experiment) -> int:
+    """Bytes the per-step records of ``experiment`` take unthinned (all runs and steps)."""
+    return (experiment.steps + 1) * row_bytes(experiment)
+
+
+def record_stride(experiment: Experiment, budget: int = RECORD_BUDGET_BYTES, *,
+                  thin: bool = True) -> int:
+    """Record every k-th step (plus the last) so that the records fit ``budget`` bytes: k.
+
+    Raises :class:`ConfigError` on ``steps`` when they do not fit and ``thin`` is off, and on
+    ``runs`` (``starts`` for several starts) when not even :data:`MIN_RECORDED_STEPS` fit.
+    """
+    per_row = row_bytes(experiment)
+    rows = budget // per_row
+    steps = experiment.steps
+    if steps + 1 <= rows:
+        return 1
+    n = len(experiment.runs)
+    if not thin:
         raise ConfigError(
-            "steps", experiment.steps,
-            f"at most {int(limit // per_step) - 1} for these {len(experiment.runs)} runs (the "
-            f"records would take {size / 2**30:.1f} GiB; the limit is {limit / 2**30:g} GiB)",
-        )
+            "steps", steps,
+            f"at most {max(rows - 1, 0)} for these {n} runs (the records would take "
+            f"{_size(record_bytes(experiment))}; the limit is {_size(budget)})")
+    if rows < MIN_RECORDED_STEPS:
+        per_run = per_row / n
+        most = max(int(budget // (MIN_RECORDED_STEPS * per_run)), 1)
+        several = len(experiment.starts) > 1
+        field = "starts" if several else "runs"
+        value: Any = (f"{len(experiment.starts)} starts × {n // len(experiment.starts)} runs"
+                      if several else f"{n} runs")
+        raise ConfigError(field, value, f"at most {most} runs in all (starts × runs): "
+                          f"{MIN_RECORDED_STEPS} recorded steps of each take "
+                          f"{_size(MIN_RECORDED_STEPS * per_row)}; the limit is {_size(budget)}")
+    return math.ceil(steps / (rows - 2))
 
 
-def _run_entry(snapshot: Snapshot, r: int, experiment: Experiment) -> dict[str, Any]:
-    spec = experiment.runs[r]
-    state_names = get_rule(spec.optimizer).state_in_use([spec.hyperparameters])
-    entry: dict[str, Any] = {
-        "label": snapshot.labels[r],
-        "optimizer": spec.optimizer,
-        "hyperparameters": dict(spec.hyperparameters),
-        "start": tuple(spec.start),
-        "status": snapshot.status[r],
-        "diverged_at": snapshot.diverged_at[r],
-        "trajectory": np.array(snapshot.position[:, r]),
-        "loss": np.array(snapshot.loss[:, r]),
-        "grad": np.array(snapshot.grad[1:, r]),
-        "clipped": np.array(snapshot.clipped[1:, r]),
-        "effective_lr": np.array(snapshot.effective_lr[1:, r]),
-        "state": {name: np.array(snapshot.state[name][1:, r])
-                  for name in state_names if name in snapshot.state},
-    }
-    if snapshot.full_grad is not None:
-        entry["full_grad"] = np.array(snapshot.full_grad[1:, r])
-        entry["sample_grads"] = np.array(snapshot.sample_grads[1:, r])
-    return entry
+def check_record_size(experiment: Experiment, limit: int = RECORD_BUDGET_BYTES) -> None:
+    """Raise :class:`ConfigError` on ``steps`` when the unthinned records exceed ``limit``."""
+    record_stride(experiment, limit, thin=False)
+
+
+def _size(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
 
 
 def final_index(run: Mapping[str, Any]) -> int:
-    """The row of ``trajectory``/``loss`` that ends a run: the last step, or where it diverged."""
+    """The row of ``trajectory``/``loss`` that ends a run: the last step, or the last recorded
+    step up to where it diverged."""
     diverged_at = run.get("diverged_at")
-    return len(run["loss"]) - 1 if diverged_at is None else int(diverged_at)
+    if diverged_at is None:
+        return len(run["loss"]) - 1
+    steps = run.get("steps")
+    if steps is None:
+        return int(diverged_at)
+    return int(np.searchsorted(steps, diverged_at, side="right")) - 1
 
 
 # ---------------------------------------------------------------------------------- JSON form
@@ -130,7 +181,7 @@ def to_jsonable(value: Any) -> Any:
         return to_jsonable(value.tolist())
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         return [to_jsonable(v) for v in value]
     if isinstance(value, np.generic):
         return to_jsonable(value.item())
@@ -192,6 +243,7 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], None]) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp, path)
+        _sync_folder(path.parent)
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise ConfigError("out", str(path), f"a writable file ({exc.strerror})") from None
@@ -200,60 +252,164 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], None]) -> None:
         raise
 
 
-def _write_json(result: Mapping[str, Any], stream: BinaryIO) -> None:
-    text = json.dumps(to_jsonable(result), allow_nan=False, ensure_ascii=False)
-    stream.write(text.encode("utf-8"))
-    stream.write(b"\n")
-
-
-def _write_csv(result: Mapping[str, Any], stream: BinaryIO) -> None:
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; elsewhere the rename is all there is)."""
     try:
-        rows = csv.writer(text)
-        finite_sum = any("full_grad" in run for run in result["runs"])
-        rows.writerow(CSV_COLUMNS + (CSV_FINITE_SUM_COLUMNS if finite_sum else ()) + ("status",))
-        for r, run in enumerate(result["runs"]):
-            for step in range(len(run["loss"])):
-                rows.writerow(_csv_row(r, run, step, finite_sum))
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_json(result: Mapping[str, Any], stream: BinaryIO) -> None:
+    """Stream ``result`` as one JSON object, a chunk of rows at a time."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="\n")
+    try:
+        text.write("{")
+        first = True
+        for key, value in result.items():
+            text.write(("" if first else ", ") + json.dumps(key) + ": ")
+            first = False
+            if key == "runs":
+                text.write("[")
+                for r, run in enumerate(value):
+                    text.write(", " if r else "")
+                    _write_json_run(run, text)
+                text.write("]")
+            else:
+                _write_json_array_or_value(value, text)
+        text.write("}\n")
         text.flush()
     finally:
         text.detach()  # leave the binary stream open for atomic_write to sync and close
 
 
-def _csv_row(r: int, run: Mapping[str, Any], step: int, finite_sum: bool) -> list[Any]:
-    x, y = run["trajectory"][step]
-    row: list[Any] = [r, run["label"], run["optimizer"], step, _num(x), _num(y),
-                      _num(run["loss"][step])]
-    if step == 0:  # the start: no step has produced a gradient yet
-        row += [""] * 5
-        if finite_sum:
-            row += ["", "", 0]
-    else:
-        t = step - 1
-        row += [*map(_num, run["grad"][t]), int(run["clipped"][t]),
-                *map(_num, run["effective_lr"][t])]
-        if finite_sum:
-            row += [*map(_num, run["full_grad"][t]), int(run["sample_grads"][t])]
-    row.append(run["status"])
-    return row
+def _write_json_run(run: Mapping[str, Any], text: io.TextIOWrapper) -> None:
+    text.write("{")
+    for i, (key, value) in enumerate(run.items()):
+        if key == "steps":  # the result's recorded_steps, written once
+            continue
+        text.write(("" if i == 0 else ", ") + json.dumps(key) + ": ")
+        if key == "state":
+            text.write("{")
+            for j, (name, array) in enumerate(value.items()):
+                text.write(("" if j == 0 else ", ") + json.dumps(name) + ": ")
+                _write_json_array_or_value(array, text)
+            text.write("}")
+        else:
+            _write_json_array_or_value(value, text)
+    text.write("}")
 
 
-def _num(value: Any) -> str:
-    return repr(float(value))  # round-trips exactly; non-finite as nan / inf / -inf
+_NON_FINITE = re.compile(r"-?Infinity|NaN")
+
+
+def _write_json_array_or_value(value: Any, text: io.TextIOWrapper) -> None:
+    if not isinstance(value, np.ndarray):
+        text.write(json.dumps(to_jsonable(value), allow_nan=False, ensure_ascii=False))
+        return
+    text.write("[")
+    for i, chunk in enumerate(_chunks(value)):
+        # a list of numbers only: NaN and ±Infinity are whole tokens, written as null
+        part = _NON_FINITE.sub("null", json.dumps(chunk.tolist()))
+        text.write(("" if i == 0 else ", ") + part[1:-1])
+    text.write("]")
+
+
+def _chunks(array: np.ndarray) -> Iterator[np.ndarray]:
+    for start in range(0, len(array), WRITE_CHUNK_ROWS):
+        piece = array[start:start + WRITE_CHUNK_ROWS]
+        if len(piece):
+            yield piece
+
+
+def _write_csv(result: Mapping[str, Any], stream: BinaryIO) -> None:
+    """One row per run and recorded step, written a chunk of rows at a time."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+    try:
+        rows = csv.writer(text)
+        runs = result["runs"]
+        finite_sum = any("full_grad" in run for run in runs)
+        rows.writerow(CSV_COLUMNS + (CSV_FINITE_SUM_COLUMNS if finite_sum else ()) + ("status",))
+        for r, run in enumerate(runs):
+            steps = run.get("steps")
+            if steps is None:
+                steps = np.arange(len(run["loss"]))
+            head = [r, run["label"], run["optimizer"]]
+            status = run["status"]
+            for start in range(0, len(steps), WRITE_CHUNK_ROWS):
+                rows.writerows(_csv_rows(run, steps, start, head, status, finite_sum))
+        text.flush()
+    finally:
+        text.detach()  # leave the binary stream open for atomic_write to sync and close
+
+
+def _csv_rows(run: Mapping[str, Any], steps: np.ndarray, start: int, head: list[Any],
+              status: str, finite_sum: bool) -> Iterator[list[Any]]:
+    stop = min(start + WRITE_CHUNK_ROWS, len(steps))
+    points = _texts(run["trajectory"][start:stop])
+    losses = _texts(run["loss"][start:stop])
+    before = max(start - 1, 0)  # per-step arrays have no row for the start
+    grads = _texts(run["grad"][before:stop - 1])
+    clipped = np.asarray(run["clipped"][before:stop - 1], dtype=np.int64).tolist()
+    lrs = _texts(run["effective_lr"][before:stop - 1])
+    if finite_sum:
+        full = _texts(run["full_grad"][before:stop - 1])
+        samples = np.asarray(run["sample_grads"][before:stop - 1]).tolist()
+    for i in range(start, stop):
+        k = i - start
+        row = [*head, int(steps[i]), *points[k], losses[k]]
+        if i == 0:  # the start: no step has produced a gradient yet
+            row += [""] * 5
+            if finite_sum:
+                row += ["", "", 0]
+        else:
+            t = i - 1 - before
+            row += [*grads[t], clipped[t], *lrs[t]]
+            if finite_sum:
+                row += [*full[t], samples[t]]
+        row.append(status)
+        yield row
+
+
+def _texts(array: np.ndarray) -> list[Any]:
+    """Numbers as text that round-trips exactly (non-finite as nan / inf / -inf)."""
+    values = np.asarray(array, dtype=np.float64).tolist()
+    if values and isinstance(values[0], list):
+        return [[repr(v) for v in pair] for pair in values]
+    return [repr(v) for v in values]
 
 
 def _write_npz(result: Mapping[str, Any], stream: BinaryIO) -> None:
+    """One array per record, runs along the first axis (``trajectory`` ``(runs, rows, 2)``,
+    ``state/<name>``…), ``steps`` (the recorded steps) and the JSON ``metadata``; arrays are
+    written in chunks by numpy, never copied whole."""
+    runs = result["runs"]
     arrays: dict[str, np.ndarray] = {}
-    runs_meta = []
-    for r, run in enumerate(result["runs"]):
-        for name in STEP_ARRAYS:
-            if name in run:
-                arrays[f"run{r}/{name}"] = np.asarray(run[name])
-        for name, values in run["state"].items():
-            arrays[f"run{r}/state/{name}"] = np.asarray(values)
-        runs_meta.append({k: v for k, v in run.items() if k not in STEP_ARRAYS and k != "state"})
+    if isinstance(result, ExperimentResult):
+        names = [n for n in STEP_ARRAYS if result.finite_sum or n not in ("full_grad",
+                                                                         "sample_grads")]
+        arrays.update({name: result.column(name) for name in names})
+        arrays.update({f"state/{n}": result.column(f"state.{n}") for n in result.state_names})
+        arrays["steps"] = result["recorded_steps"]
+        runs_meta = [result.facts(r) for r in range(result.n_runs)]
+    else:  # a plain dict of per-run arrays (all of the same length)
+        names = [n for n in STEP_ARRAYS if all(n in run for run in runs)]
+        arrays.update({name: np.stack([run[name] for run in runs]) for name in names})
+        state_names = sorted({n for run in runs for n in run["state"]})
+        nan = np.full_like(np.asarray(runs[0]["grad"], dtype=float), np.nan)
+        arrays.update({f"state/{n}": np.stack([run["state"].get(n, nan) for run in runs])
+                       for n in state_names})
+        arrays["steps"] = np.arange(len(runs[0]["loss"]))
+        runs_meta = [{k: v for k, v in run.items() if k not in (*STEP_ARRAYS, "state", "steps")}
+                     for run in runs]
     metadata = {"experiment": result["experiment"], "problem": result["problem"],
-                "runs": runs_meta}
+                "thinning": result.get("thinning"), "runs": runs_meta}
     arrays["metadata"] = np.array(json.dumps(to_jsonable(metadata), allow_nan=False))
     np.savez(stream, **arrays)
 

@@ -126,8 +126,10 @@ class Session:
         itemsize = torch.empty((), dtype=self.dtype).element_size()
         row_bytes = r * itemsize * (8 + 2 * len(state_names)) + r * 10
         limit = max(1024, self._history_budget // max(row_bytes, 1))
-        wanted = (self._expected_steps or 1023) // self._record_every + 1
-        return History(r, fields, min(limit, wanted), self.device, stride=self._record_every)
+        expected = self._expected_steps or 1023
+        wanted = expected // self._record_every + 1 + (expected % self._record_every != 0)
+        return History(r, fields, min(limit, wanted), self.device, stride=self._record_every,
+                       final_step=self._expected_steps)
 
     def state_names(self) -> list[str]:
         """Every optimizer state name in use by some run (torch would hold it), in order."""
@@ -366,6 +368,16 @@ class Session:
             status=tuple("ok" if d is None else "diverged" for d in self._diverged_at),
             diverged_at=tuple(self._diverged_at),
         )
+
+    def take_records(self) -> dict[str, np.ndarray]:
+        """The records as numpy arrays sharing the session's memory (no copy on the CPU), with
+        ``steps`` and ``wall_time``: for a caller that steps this session no more."""
+        return self._history.views()
+
+    @property
+    def diverged_at(self) -> tuple[int | None, ...]:
+        """The step at which each run diverged (None for runs still going)."""
+        return tuple(self._diverged_at)
 
     def current_points(self) -> np.ndarray:
         """The runs' current positions ``(R, 2)`` (a copy)."""

@@ -64,7 +64,7 @@ def test_run_prints_a_summary_and_writes_the_result(tmp_path, capsys, suffix):
         assert len(out.read_text(encoding="utf-8").splitlines()) == 1 + 2 * 31
     else:
         with np.load(out) as data:
-            assert data["run1/trajectory"].shape == (31, 2)
+            assert data["trajectory"].shape == (2, 31, 2)
 
 
 def test_run_without_out_writes_nothing(tmp_path, capsys):

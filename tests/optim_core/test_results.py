@@ -1,4 +1,5 @@
-"""run_experiment's records (shapes, order, divergence, no thinning) and the result writers."""
+"""run_experiment's records (shapes, order, divergence, thinning to a budget, columns) and the
+result writers (streamed, atomic)."""
 
 from __future__ import annotations
 
@@ -153,18 +154,104 @@ def test_long_runs_keep_every_row(monkeypatch):
     np.testing.assert_allclose(step, -0.01 * run["grad"], rtol=1e-9, atol=1e-300)
 
 
-def test_records_beyond_the_memory_limit_are_refused_on_steps():
+def test_records_beyond_the_memory_limit_are_refused_on_steps_when_not_thinned():
     config = {"problem": "rosenbrock", "steps": 10_000_000,
               "runs": [{"optimizer": "Adam"} for _ in range(8)]}
     with pytest.raises(ConfigError) as info:
-        run_experiment(config)
+        run_experiment(config, thin=False)
     assert info.value.field == "steps" and info.value.value == 10_000_000
-    assert "GiB" in info.value.allowed
+    assert "GiB" in info.value.allowed and "MiB" in info.value.allowed
     small = parse_experiment({"problem": "rosenbrock", "steps": 100,
                               "runs": [{"optimizer": "SGD"}]})
     check_record_size(small)
     with pytest.raises(ConfigError, match="steps"):
         check_record_size(small, limit=1000)
+
+
+THINNED = {"problem": "rosenbrock", "steps": 1000, "starts": [[-1.5, 2.0], [0.0, 0.0]],
+           "runs": [{"optimizer": "Adam", "lr": 0.05},
+                    {"optimizer": "SGD", "lr": 1e-3, "momentum": 0.9}]}
+
+
+def _budget_for(config: dict, rows: int) -> int:
+    return rows * results_module.row_bytes(parse_experiment(config))
+
+
+@pytest.mark.parametrize("rows", [3, 4, 50, 101, 1000])
+def test_long_runs_are_thinned_to_the_budget_keeping_the_first_and_last_step(rows):
+    budget = _budget_for(THINNED, rows)
+    thinned = run_experiment(THINNED, record_budget=budget)
+    full = run_experiment(THINNED)
+    steps = thinned["recorded_steps"]
+    assert steps[0] == 0 and steps[-1] == 1000 and len(steps) <= rows
+    assert np.all(np.diff(steps) > 0)
+    every = thinned["thinning"]["every"]
+    np.testing.assert_array_equal(steps[:-1], np.arange(0, 1001, every)[:len(steps) - 1])
+    assert thinned["thinning"] == {"every": every, "rows": len(steps), "steps": 1001,
+                                   "budget_bytes": budget}
+    assert full["thinning"] is None and len(full["recorded_steps"]) == 1001
+    for a, b in zip(thinned["runs"], full["runs"], strict=True):
+        np.testing.assert_array_equal(a["trajectory"], b["trajectory"][steps])
+        np.testing.assert_array_equal(a["loss"], b["loss"][steps])
+        for name in ("grad", "clipped", "effective_lr"):  # the step that reached each row
+            np.testing.assert_array_equal(a[name], b[name][steps[1:] - 1])
+        assert set(a["state"]) == set(b["state"])
+        for name, values in a["state"].items():
+            np.testing.assert_array_equal(values, b["state"][name][steps[1:] - 1])
+
+
+def test_a_thinned_diverging_run_ends_on_its_last_recorded_row():
+    config = {"problem": "rosenbrock", "steps": 400,
+              "runs": [{"optimizer": "SGD", "lr": 1.0}, {"optimizer": "Adam", "lr": 0.01}]}
+    result = run_experiment(config, record_budget=_budget_for(config, 40))
+    sgd, adam = result["runs"]
+    d = sgd["diverged_at"]
+    row = results_module.final_index(sgd)
+    assert result["recorded_steps"][row] <= d < result["recorded_steps"][row + 1]
+    assert results_module.final_index(adam) == len(result["recorded_steps"]) - 1
+
+
+@pytest.mark.parametrize(("config", "field"), [
+    ({"problem": "rosenbrock", "steps": 10, "runs": [{"optimizer": "Adam"}] * 8}, "runs"),
+    ({"problem": "rosenbrock", "steps": 10, "starts": [[0, 0], [1, 1]],
+      "runs": [{"optimizer": "Adam"}] * 4}, "starts"),
+])
+def test_runs_that_do_not_fit_even_thinned_are_refused_up_front(config, field):
+    budget = _budget_for(config, 2)
+    with pytest.raises(ConfigError) as info:
+        run_experiment(config, record_budget=budget)
+    assert info.value.field == field
+    assert "at most 5 runs" in info.value.allowed and "limit" in info.value.allowed
+    run_experiment(config, record_budget=_budget_for(config, 3))  # three rows fit
+
+
+def test_the_default_budget_thins_an_experiment_too_long_to_keep():
+    config = {"problem": "rosenbrock", "steps": 10_000_000,
+              "runs": [{"optimizer": "Adam"} for _ in range(8)]}
+    every = results_module.record_stride(parse_experiment(config))
+    size = results_module.record_bytes(parse_experiment(config))
+    assert size > results_module.RECORD_BUDGET_BYTES
+    rows = 10_000_000 // every + 2
+    assert rows * size / 10_000_001 <= results_module.RECORD_BUDGET_BYTES
+
+
+# ---------------------------------------------------------------------------------- columns
+def test_columns_hold_every_run_along_the_first_axis_and_runs_are_views_of_them():
+    result = run_experiment(ROSENBROCK)
+    assert result.column("trajectory").shape == (3, 13, 2)
+    assert result.column("loss").shape == (3, 13)
+    assert result.column("grad").shape == (3, 12, 2)
+    assert result.column("state.exp_avg").shape == (3, 12, 2)
+    assert np.isnan(result.column("state.exp_avg")[0]).all()  # SGD keeps no exp_avg
+    for r, run in enumerate(result["runs"]):
+        assert np.shares_memory(run["trajectory"], result.column("trajectory"))
+        np.testing.assert_array_equal(run["trajectory"], result.column("trajectory")[r])
+        assert not run["trajectory"].flags.writeable
+    assert result["runs"][-1]["optimizer"] == "RMSprop"
+    assert [r["optimizer"] for r in result["runs"][1:]] == ["Adam", "RMSprop"]
+    with pytest.raises(IndexError):
+        result["runs"][3]
+    assert dict(result["runs"][0])["label"] == result["runs"][0]["label"]
 
 
 # ---------------------------------------------------------------------------------- divergence
@@ -258,12 +345,54 @@ def test_npz_writer(tmp_path, diverging_result):
         assert [r["label"] for r in metadata["runs"]] == [
             r["label"] for r in diverging_result["runs"]]
         assert metadata["runs"][0]["diverged_at"] == diverging_result["runs"][0]["diverged_at"]
-        assert metadata["experiment"]["steps"] == 8
+        assert metadata["experiment"]["steps"] == 8 and metadata["thinning"] is None
+        np.testing.assert_array_equal(data["steps"], np.arange(9))
+        assert data["trajectory"].shape == (4, 9, 2)
         for r, run in enumerate(diverging_result["runs"]):
             for name in ("trajectory", "loss", "grad", "clipped", "effective_lr"):
-                np.testing.assert_array_equal(data[f"run{r}/{name}"], run[name])
+                np.testing.assert_array_equal(data[name][r], run[name])
             for name, values in run["state"].items():
-                np.testing.assert_array_equal(data[f"run{r}/state/{name}"], values)
+                np.testing.assert_array_equal(data[f"state/{name}"][r], values)
+
+
+def test_the_streamed_json_is_the_result_as_json(tmp_path, diverging_result):
+    path = tmp_path / "result.json"
+    write_result(diverging_result, path)
+    expected = to_jsonable(diverging_result)
+    for run in expected["runs"]:
+        del run["steps"]  # written once, as recorded_steps
+    assert json.loads(path.read_text(encoding="utf-8")) == expected
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".npz"])
+def test_writers_stream_in_chunks_and_keep_the_recorded_steps(tmp_path, monkeypatch, suffix):
+    monkeypatch.setattr(results_module, "WRITE_CHUNK_ROWS", 7)
+    result = run_experiment(THINNED, record_budget=_budget_for(THINNED, 30))
+    steps = result["recorded_steps"]
+    path = tmp_path / f"result{suffix}"
+    write_result(result, path)
+    if suffix == ".json":
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+        assert loaded["recorded_steps"] == steps.tolist()
+        assert loaded["thinning"]["every"] == result["thinning"]["every"]
+        for a, b in zip(loaded["runs"], result["runs"], strict=True):
+            np.testing.assert_array_equal(np.array(a["trajectory"]), b["trajectory"])
+            np.testing.assert_array_equal(np.array(a["grad"]), b["grad"])
+    elif suffix == ".csv":
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        assert len(rows) == 4 * len(steps)
+        assert [int(row["step"]) for row in rows[:len(steps)]] == steps.tolist()
+        for row in rows:
+            run = result["runs"][int(row["run"])]
+            i = int(np.searchsorted(steps, int(row["step"])))
+            assert float(row["loss"]) == run["loss"][i]
+            if i:
+                assert float(row["grad_y"]) == run["grad"][i - 1][1]
+    else:
+        with np.load(path) as data:
+            np.testing.assert_array_equal(data["steps"], steps)
+            np.testing.assert_array_equal(data["trajectory"], result.column("trajectory"))
 
 
 def test_an_unknown_extension_is_a_config_error_on_out(tmp_path, diverging_result):
@@ -296,6 +425,10 @@ class _FailingWriter:
         if self.rows > 2:
             raise RuntimeError("disk full")
         return self.inner.writerow(row)
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
 
 
 @pytest.mark.parametrize("existing", [None, "old result\n"])
