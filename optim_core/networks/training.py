@@ -38,6 +38,8 @@ NOISE_PROBE = 128
 SHARPNESS_PROBE = 256
 #: training samples the training-set loss and accuracy are measured on (a fixed subset)
 TRAIN_EVAL = 2048
+#: a run whose weights grow past this (in absolute value) has diverged, as in the 2D lab
+DIVERGENCE_BOUND = 1e6
 #: weight rows kept for landscape slices (thinned beyond)
 TRAJECTORY_ROWS = 256
 
@@ -142,13 +144,13 @@ class TrainingSession:
                                     r * 8)
         self.sharpness_record = history({"sharpness": ((), dt)}, self.every["sharpness_every"],
                                         r * 8)
+        # every step at first; the stride doubles whenever the rows are full (the whole path
+        # is kept, at a resolution that halves), so a slice can be drawn at any time
         p = self.model.n_params
-        weight_every = max(1, steps // TRAJECTORY_ROWS)
         self.weight_record = History(
             r, {"params": ((p,), dt)},
-            min(steps // weight_every + 2,
-                max(8, self._history_budget // 4 // (r * p * dt.itemsize))), dev,
-            stride=weight_every)
+            min(steps + 1, TRAJECTORY_ROWS,
+                max(8, self._history_budget // 4 // (r * p * dt.itemsize))), dev)
 
     # ------------------------------------------------------------------ stepping
     def step(self, k: int = 1, should_stop: Callable[[], bool] | None = None) -> int:
@@ -228,8 +230,8 @@ class TrainingSession:
 
     def _check_divergence(self, loss: torch.Tensor, grad: torch.Tensor, after: torch.Tensor
                           ) -> None:
-        # one sync: a NaN or inf anywhere in a run's loss, gradient or weights makes its sum so
-        ok = torch.isfinite(loss + grad.sum(1) + after.sum(1))
+        # a NaN or inf in a run's loss or gradient makes the sum so; NaN fails the bound too
+        ok = torch.isfinite(loss + grad.sum(1)) & (after.abs().amax(1) <= DIVERGENCE_BOUND)
         newly = self._active & ~ok
         if not bool(ok.all()) and bool(newly.any()):
             for r in torch.nonzero(newly).flatten().tolist():
