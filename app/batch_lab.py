@@ -48,6 +48,9 @@ COMPARE_SIZES = "1, 8, 64, M"
 #: optimizer and learning rate the comparison starts with, per problem (others: Adam 0.05)
 DEFAULT_RUNS = {"mean_quadratic": ("SGD", 0.05), "linear_regression": ("SGD", 0.05),
                 "sigmoid_fit": ("Adam", 0.1)}
+#: progress units per tab when Estimate fills all three
+PART_STEPS = 1000
+TAB_NAMES = ("sampling", "noise", "compare")
 SOURCES = ("the slide's distribution: 1, 2, 3 with p = 0.2, 0.1, 0.7",
            "per-sample gradients, coordinate g₁", "per-sample gradients, coordinate g₂")
 
@@ -206,6 +209,25 @@ def compare_job(run: dict[str, Any], point: tuple[float, float], sizes: list[int
     return compute
 
 
+def all_tabs_job(parts: list[tuple[str, Compute]]) -> Compute:
+    """The estimates of every tab, one after the other: ``{kind: result}``; progress runs once
+    over all of them (each part a share of :data:`PART_STEPS`)."""
+
+    def compute(problem: FiniteSumProblem, progress: Progress,
+                cancelled: IsCancelled) -> dict[str, Any]:
+        total = PART_STEPS * len(parts)
+        results = {}
+        for k, (kind, part) in enumerate(parts):
+            def part_progress(done: int, steps: int, k: int = k) -> None:
+                progress(k * PART_STEPS + int(PART_STEPS * done / max(steps, 1)), total)
+
+            results[kind] = part(problem, part_progress, cancelled)
+            progress((k + 1) * PART_STEPS, total)
+        return results
+
+    return compute
+
+
 def parse_sizes(text: str) -> list[int | None]:
     """``"1, 8, 64, M"`` → ``[1, 8, 64, None]``; raises ConfigError."""
     out: list[int | None] = []
@@ -239,6 +261,11 @@ class BatchLabWindow(LabWindow):
         self.last_status = ""
         self._build()
         self.estimate_button.setFocus()
+        for signal in (self.x_spin.valueChanged, self.y_spin.valueChanged,
+                       self.draws_spin.valueChanged, self.source_combo.currentIndexChanged,
+                       self.optimizer_combo.currentIndexChanged, self.lr_spin.valueChanged,
+                       self.steps_spin.valueChanged, self.sizes_edit.textEdited):
+            signal.connect(self._mark_stale)
         self.start_worker(Worker())
         self._on_problem()
 
@@ -257,7 +284,7 @@ class BatchLabWindow(LabWindow):
         self.tabs.addTab(self._compare_page(), "Iterations vs computations")
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
-        self.status = QtWidgets.QLabel("Choose a tab and press Estimate.")
+        self.status = QtWidgets.QLabel("Press Estimate to fill all three tabs.")
         self.statusBar().addWidget(self.status, 1)
 
     def _controls(self) -> QtWidgets.QHBoxLayout:
@@ -282,6 +309,10 @@ class BatchLabWindow(LabWindow):
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
         self.progress.setValue(0)
+        for widget in (self.problem_combo, self.x_spin, self.y_spin):
+            widget.setToolTip("the finite sum and the point w the minibatch gradients are taken"
+                              " at (Noise and Iterations tabs; Sampling of gradients); the "
+                              "slide's distribution does not depend on them")
         for label, widget in (("Problem", self.problem_combo), ("at x", self.x_spin),
                               ("y", self.y_spin), ("draws per N", self.draws_spin)):
             row.addWidget(QtWidgets.QLabel(label))
@@ -375,24 +406,32 @@ class BatchLabWindow(LabWindow):
         self._submit("load", _info)
 
     def start_estimate(self) -> None:
-        """Start the current tab's estimate in the worker thread."""
+        """Start the estimates of all three tabs in the worker thread (the visible tab's first,
+        so it fills first)."""
         if self.busy is not None:
             return
-        index, draws = self.tabs.currentIndex(), self.draws_spin.value()
-        if index == 0:
-            self._submit("sampling", sampling_job(self.source_combo.currentIndex(),
-                                                  self.point(), draws, self.seed))
-        elif index == 1:
-            self._submit("noise", noise_job(self.point(), draws, self.seed))
-        else:
-            try:
-                sizes = parse_sizes(self.sizes_edit.text())
-            except ConfigError as exc:
-                self._set_status(f"error: {exc}")
-                return
-            run = {"optimizer": self.optimizer_combo.currentText(), "lr": self.lr_spin.value()}
-            self._submit("compare", compare_job(run, self.point(), sizes,
-                                                self.steps_spin.value(), self.seed))
+        draws = self.draws_spin.value()
+        try:
+            sizes = parse_sizes(self.sizes_edit.text())
+        except ConfigError as exc:
+            self._set_status(f"error: {exc}")
+            return
+        run = {"optimizer": self.optimizer_combo.currentText(), "lr": self.lr_spin.value()}
+        jobs = {
+            "sampling": sampling_job(self.source_combo.currentIndex(), self.point(), draws,
+                                     self.seed),
+            "noise": noise_job(self.point(), draws, self.seed),
+            "compare": compare_job(run, self.point(), sizes, self.steps_spin.value(),
+                                   self.seed),
+        }
+        first = TAB_NAMES[self.tabs.currentIndex()]
+        order = [first] + [kind for kind in TAB_NAMES if kind != first]
+        self._submit("all", all_tabs_job([(kind, jobs[kind]) for kind in order]))
+
+    def _mark_stale(self, *_: object) -> None:
+        """A setting the plots depend on changed: say so until the next Estimate."""
+        if self.busy is None and self.last_status.startswith("Done"):
+            self._set_status("Settings changed: press Estimate to update the plots.")
 
     def cancel(self) -> None:
         """Ask the running estimate to stop (it does so between chunks)."""
@@ -419,9 +458,10 @@ class BatchLabWindow(LabWindow):
             self._show_problem(result)
             self._idle(f"{result.name}: M = {result.n_samples} samples. Press Estimate.")
             return
-        getattr(self, f"_show_{kind}")(result)
+        for part, value in result.items():
+            getattr(self, f"_show_{part}")(value)
         self.progress.setValue(self.progress.maximum())
-        self._idle("Done.")
+        self._idle("Done: all three tabs are filled.")
 
     # ----------------------------------------------------------------- drawing
     def _show_problem(self, info: ProblemInfo) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 
 class LabWindow(QtWidgets.QMainWindow):
@@ -22,6 +22,12 @@ class LabWindow(QtWidgets.QMainWindow):
     """
 
     job_requested = QtCore.Signal(object)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Escape closes a lab, as it does a dialog
+        close = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)
+        close.activated.connect(self.close)
 
     def start_worker(self, worker: QtCore.QObject) -> None:
         """Move ``worker`` to a new thread owned by this window and wire its signals."""

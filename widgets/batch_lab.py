@@ -53,6 +53,19 @@ def _muted(text: str) -> str:
     return f"<span style='color:{style.MUTED}'>{text}</span>"
 
 
+#: what a view says before its first estimate, instead of showing empty plots
+WAITING = "Press <b>Estimate</b> to fill the plots of all three tabs."
+
+
+def _wait(title: style.RichTextItem, caption: style.RichTextItem,
+          plots: Sequence[pg.PlotItem]) -> None:
+    """Hide ``plots`` and say what fills them."""
+    for plot in plots:
+        plot.setVisible(False)
+    title.set_html(_muted(WAITING))
+    caption.set_html("")
+
+
 def lattice_bins(lo: float, hi: float, lattice: float | None, target: int = 40) -> np.ndarray:
     """Histogram edges over ``[lo, hi]``; with ``lattice`` (values are multiples of it), edges sit
     half-way between lattice points and each bin holds the same number of them (no aliasing)."""
@@ -98,6 +111,7 @@ class SamplingView(QtWidgets.QWidget):
             self.means.append(mean)
         style.set_axis_label(self.plots[0], "left", "density")
         self._caption = _caption(self.view, 2, self.PANELS)
+        _wait(self._title, self._caption, self.plots)
 
     def show_samples(
         self,
@@ -205,6 +219,7 @@ class NoiseCurveView(QtWidgets.QWidget):
         self.time_plot.addItem(self.linear)
         self.time_plot.addItem(self.timing)
         self._caption = _caption(self.view, 2, 2)
+        _wait(self._title, self._caption, (self.error_plot, self.time_plot))
 
     def show_curve(
         self,
@@ -225,6 +240,8 @@ class NoiseCurveView(QtWidgets.QWidget):
         ``(n,)`` per minibatch gradient with a dashed line ∝ N through its last point.
         Values ≤ 0 (the error at N = M) cannot sit on a log axis and are left out.
         """
+        self.error_plot.setVisible(True)
+        self.time_plot.setVisible(True)
         n = np.asarray(batch_sizes, dtype=float)
         fit_x = n[n <= fit_max] if np.any(n <= fit_max) else n
         entries = []
@@ -286,6 +303,7 @@ class IterationsView(QtWidgets.QWidget):
         style.set_axis_label(self.compute_plot, "bottom", "sample-gradients computed")
         self.curves: list[tuple[style.RunCurve, style.RunCurve]] = []
         self._caption = _caption(self.view, 2, 2)
+        _wait(self._title, self._caption, (self.iter_plot, self.compute_plot))
 
     def show_runs(
         self,
@@ -300,6 +318,8 @@ class IterationsView(QtWidgets.QWidget):
     ) -> None:
         """Draw column ``r`` of ``loss`` ``(T, R)`` against ``steps`` ``(T,)`` and against
         ``sample_grads[:, r]``; non-positive losses (log axis) are left out."""
+        self.iter_plot.setVisible(True)
+        self.compute_plot.setVisible(True)
         while len(self.curves) < len(labels):
             i = len(self.curves)
             color = style.run_color([], i)

@@ -1,7 +1,9 @@
 """The batch-size lab window: each tab's estimate fills its plots; Cancel leaves it usable."""
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
+from PySide6 import QtCore
 
 from app.batch_lab import BatchLabWindow, parse_sizes
 from optim_core.errors import ConfigError
@@ -83,7 +85,7 @@ def test_cancel_mid_estimate_leaves_the_window_usable(qtbot, window):
     assert window.estimate_button.isEnabled() and not window.cancel_button.isEnabled()
     window.draws_spin.setValue(200)
     estimate(qtbot, window, 1)
-    assert window.last_status == "Done."
+    assert window.last_status.startswith("Done")
 
 
 def test_close_while_running_stops_the_thread(qtbot):
@@ -101,3 +103,48 @@ def test_parse_sizes():
     assert parse_sizes("1, 8,64 , M") == [1, 8, 64, None]
     with pytest.raises(ConfigError):
         parse_sizes("0, 2")
+
+
+def test_before_estimate_no_tab_shows_empty_plots(window):
+    for view in (window.sampling_view, window.noise_view, window.iterations_view):
+        plots = [item for item in view.view.ci.items if isinstance(item, pg.PlotItem)]
+        assert plots and not any(plot.isVisible() for plot in plots)
+        assert "Press Estimate" in view.title_text()
+
+
+def test_estimate_fills_every_tab_whichever_is_shown(qtbot, window):
+    window.draws_spin.setValue(300)
+    window.steps_spin.setValue(20)
+    estimate(qtbot, window, 0)  # from the Sampling tab
+    assert window.last_status == "Done: all three tabs are filled."
+    assert window.progress.value() == window.progress.maximum()
+    assert window.noise_view.measured[0].getOriginalDataset()[0] is not None
+    assert window.noise_view.error_plot.isVisible()
+    assert len(window.iterations_view.curves) == 4 and window.iterations_view.iter_plot.isVisible()
+    assert "Averages of N samples" in window.sampling_view.title_text()
+    window.x_spin.setValue(window.x_spin.value() + 1)  # the plots no longer match the controls
+    assert window.last_status.startswith("Settings changed")
+
+
+def test_the_slide_distribution_s_bins_are_centred_on_the_values_an_average_takes(qtbot,
+                                                                                   window):
+    window.draws_spin.setValue(300)
+    window.steps_spin.setValue(10)
+    estimate(qtbot, window, 0)
+    for n, hist in zip((1, 4, 16, 64), window.sampling_view.hists, strict=True):
+        edges, _ = hist.getOriginalDataset()
+        centres = (edges[:-1] + edges[1:]) / 2
+        np.testing.assert_allclose(np.diff(edges), np.diff(edges)[0])
+        # averages of N draws from {1, 2, 3} are multiples of 1/N, each inside a bin
+        assert np.allclose(np.round(edges * n - 0.5), edges * n - 0.5)
+        assert np.all(np.diff(centres) > 0)
+
+
+def test_escape_closes_the_lab(qtbot):
+    win = BatchLabWindow()
+    win.show()
+    qtbot.waitUntil(lambda: win.busy is None, timeout=20_000)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=2000)
