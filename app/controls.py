@@ -15,6 +15,7 @@ from widgets.param_editor import ParamEditor
 from widgets.playback import PlaybackBar
 from widgets.problem_picker import ProblemPicker
 from widgets.run_table import RunTable
+from widgets.schedule_editor import ScheduleEditor
 
 WIDTH = 330  #: the controls' preferred width in pixels
 
@@ -30,11 +31,13 @@ class Controls:
         self.run_title = QLabel()
         self.run_title.setWordWrap(True)
         self.run_editor = ParamEditor()
+        self.schedule_editor = ScheduleEditor()
         self.runs.table().setSizePolicy(QSizePolicy.Policy.Expanding,
                                         QSizePolicy.Policy.Preferred)
         self.pages = {
             "playback": _page(self.playback, stretch=False),
-            "runs": _page(self.runs, _heading("Selected run"), self.run_title, self.run_editor),
+            "runs": _page(self.runs, _heading("Selected run"), self.run_title, self.run_editor,
+                          self.schedule_editor),
             "landscape": _page(self.problem, _heading("Synthetic noise"), self.grad_noise),
         }
 

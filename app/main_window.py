@@ -42,6 +42,7 @@ from app.lessons import LESSONS, MORE, Lesson, lesson
 from app.lr_sweep import LrSweepWindow
 from app.noise_draws import NoiseDraws
 from app.panel_feed import PanelFeed, Roster
+from app.schedule_view import edited_schedule, picked_schedule, show_schedule
 from app.session_state import RunConfig, SessionState
 from app.settings import Settings, write_json
 from app.worker import Engine, Progress
@@ -49,6 +50,7 @@ from optim_core.errors import ConfigError
 from optim_core.experiment import GRAD_NOISE, RUN_OPTIONS, available_devices, read_json
 from optim_core.optimizers import get_rule, optimizer_names
 from optim_core.problems import PROBLEMS
+from optim_core.schedules import SCHEDULED
 from optim_core.script_export import training_script
 from widgets import (
     AdaptiveLrPanel,
@@ -213,6 +215,9 @@ class MainWindow(QMainWindow):
         c.runs.color_changed.connect(self._color_changed)
         c.run_editor.value_changed.connect(self.set_hyperparameter)
         c.run_editor.message.connect(self.show_message)
+        c.schedule_editor.schedule_picked.connect(self._schedule_picked)
+        c.schedule_editor.argument_changed.connect(self._schedule_argument)
+        c.schedule_editor.message.connect(self.show_message)
         self.landscape.start_requested.connect(self.set_start)
         self.lessons.link_activated.connect(self._lesson_link)
         self.noise.run_selected.connect(self._noise_run_picked)
@@ -279,6 +284,7 @@ class MainWindow(QMainWindow):
         specs += [RUN_OPTIONS[name].describe() for name in CLIP_OPTIONS]
         values = {**run.hyperparameters, **{n: getattr(run, n) for n in CLIP_OPTIONS}}
         self.controls.run_editor.set_params(specs, values)
+        show_schedule(self.controls.schedule_editor, run, self.state.steps)
         dot = f"<span style='color:{run.color}'>●</span>"
         title = rule.title_for(run.hyperparameters)  # plain SGD is not "SGD with momentum"
         self.controls.run_title.setText(
@@ -486,12 +492,36 @@ class MainWindow(QMainWindow):
         if state is None:
             self._show_run_editor()  # show the value in force again
             return
+        after = state.runs[row]
+        if after.schedule is not None and name in SCHEDULED:
+            # its torch scheduler starts from this value: the run starts over with it
+            self._apply(state, f"{after.display_label} starts over with its new {name}")
+            return
         self._apply(state, None)
         runs = state.session_runs_of(row)
-        after = state.runs[row]
         self.engine.set_hyperparameter(runs, name, value)
         if after.display_label != before.display_label:
             self.engine.set_label(runs, after.display_label)
+
+    def _schedule_picked(self, name: str | None) -> None:
+        run = self.state.runs[self._selected_row]
+        self._set_schedule(picked_schedule(run, name, self.state.steps))
+
+    def _schedule_argument(self, argument: str, value: Any) -> None:
+        schedule = self.state.runs[self._selected_row].schedule
+        if schedule is not None:
+            self._set_schedule(edited_schedule(schedule, argument, value))
+
+    def _set_schedule(self, schedule: dict[str, Any] | None) -> None:
+        """Give the selected run ``schedule``; it starts over (a schedule counts from step 0)."""
+        row = self._selected_row
+        if schedule == self.state.runs[row].schedule:
+            return
+        state = self._try(self.state.with_schedule, row, schedule)
+        if state is None:
+            self._show_run_editor()  # show the schedule in force again
+            return
+        self._apply(state, f"{state.runs[row].display_label} has a new lr schedule")
 
     # ------------------------------------------------------------------ results from the engine
     def _on_progress(self, progress: Progress) -> None:

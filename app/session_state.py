@@ -1,10 +1,11 @@
 """The editable experiment: what to run, as plain data the controls change and the worker runs.
 
 :class:`SessionState` holds everything the left-hand controls edit — the problem and its
-parameters, the runs (each with its optimizer, hyperparameters, clipping, colour, label and
-on/off switch), steps, batch size, seed, device, dtype, synthetic gradient noise and the playback
-speed. It reads and writes the experiment JSON of the CLI (:mod:`optim_core.experiment`) and
-validates through the engine's own parser, so every refusal names the field that caused it.
+parameters, the runs (each with its optimizer, hyperparameters, clipping, learning-rate schedule,
+colour, label and on/off switch), steps, batch size, seed, device, dtype, synthetic gradient
+noise and the playback speed. It reads and writes the experiment JSON of the CLI
+(:mod:`optim_core.experiment`) and validates through the engine's own parser, so every refusal
+names the field that caused it.
 
 Disabled runs stay in the state (and in saved files, as ``"enabled": false``) but not in the
 session the worker runs; :meth:`SessionState.session_rows` maps the session's runs back to rows.
@@ -30,6 +31,7 @@ from optim_core.experiment import (
 from optim_core.labels import legacy_label, variant
 from optim_core.optimizers import get_rule
 from optim_core.problems import Problem
+from optim_core.schedules import schedule_text
 from widgets.style import RUN_COLORS
 
 #: Rosenbrock's curved valley with plain SGD, heavy-ball momentum and Adam racing: the lecture's
@@ -77,6 +79,8 @@ def summary(run: RunConfig) -> str:
         parts.append(f"clip_value={_short(run.clip_value)}")
     if run.batch_size is not None:
         parts.append(f"batch_size={run.batch_size}")
+    if run.schedule is not None:
+        parts.append(schedule_text(run.schedule))
     return " ".join(parts)
 
 
@@ -100,6 +104,7 @@ class RunConfig:
     clip_norm: float | None = None
     clip_value: float | None = None
     batch_size: int | None = None
+    schedule: dict[str, Any] | None = None  # a torch.optim.lr_scheduler by name
 
     @property
     def display_label(self) -> str:
@@ -121,6 +126,8 @@ class RunConfig:
         for name in ("clip_norm", "clip_value", "batch_size"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
+        if self.schedule is not None:
+            out["schedule"] = copy.deepcopy(self.schedule)
         out["color"] = self.color
         if not self.enabled:
             out["enabled"] = False
@@ -138,7 +145,8 @@ class RunConfig:
         label = spec.label if label_given and spec.label not in automatic else ""
         return cls(optimizer=spec.optimizer, hyperparameters=hyper, color=spec.color or color,
                    label=label, enabled=enabled, clip_norm=spec.clip_norm,
-                   clip_value=spec.clip_value, batch_size=spec.batch_size)
+                   clip_value=spec.clip_value, batch_size=spec.batch_size,
+                   schedule=copy.deepcopy(dict(spec.schedule)) if spec.schedule else None)
 
 
 @dataclass
@@ -317,6 +325,18 @@ class SessionState:
         rule = get_rule(optimizer, f"runs[{row}].optimizer")
         run = replace(copy.deepcopy(self.runs[row]), optimizer=rule.name,
                       hyperparameters={s.name: s.default for s in rule.hyperparameters})
+        try:
+            return self.with_run(row, run)
+        except ConfigError as exc:
+            if run.schedule is None or ".schedule" not in exc.field:
+                raise
+            # a schedule the new optimizer cannot take (OneCycleLR cycling momentum on Adagrad)
+            return self.with_run(row, replace(run, schedule=None))
+
+    def with_schedule(self, row: int, schedule: Mapping[str, Any] | None) -> SessionState:
+        """A validated copy where ``row`` follows ``schedule`` (None: a constant lr)."""
+        run = replace(copy.deepcopy(self.runs[row]),
+                      schedule=copy.deepcopy(dict(schedule)) if schedule else None)
         return self.with_run(row, run)
 
     def new_run(self, optimizer: str = "Adam") -> RunConfig:

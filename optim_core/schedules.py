@@ -63,7 +63,7 @@ ARGUMENTS: dict[str, ParamSpec] = {spec.name: spec for spec in (
     _spec("end_factor", "float", "lr factor after total_iters", low=0.0, high=1.0),
     _spec("factor", "float", "lr factor until total_iters", low=0.0, high=1.0),
     _spec("total_iters", "int", "steps until the factor reaches its end", low=0),
-    _spec("max_lr", "float", "the peak learning rate", low=0.0, low_open=True),
+    _spec("max_lr", "float", "the peak learning rate", low=0.0, low_open=True, log_scale=True),
     _spec("total_steps", "int", "steps in the cycle", low=1, optional=True),
     _spec("epochs", "int", "epochs in the cycle (with steps_per_epoch)", low=1, optional=True),
     _spec("steps_per_epoch", "int", "steps per epoch (with epochs)", low=1, optional=True),
@@ -79,7 +79,8 @@ ARGUMENTS: dict[str, ParamSpec] = {spec.name: spec for spec in (
     _spec("power", "float", "power of the polynomial decay", low=0.0),
     _spec("T_0", "int", "steps until the first restart", low=1),
     _spec("T_mult", "int", "factor by which the period grows after a restart", low=1),
-    _spec("base_lr", "float", "the lowest learning rate of the cycle", low=0.0, low_open=True),
+    _spec("base_lr", "float", "the lowest learning rate of the cycle", low=0.0, low_open=True,
+          log_scale=True),
     _spec("step_size_up", "int", "steps in the increasing half of a cycle", low=1),
     _spec("step_size_down", "int", "steps in the decreasing half (null: step_size_up)", low=1,
           optional=True),
@@ -106,6 +107,36 @@ class _Required:
 
 
 REQUIRED: Any = _Required()
+
+
+# ---------------------------------------------------------------------------------- editors
+def new_schedule(name: str, steps: int, lr: float) -> dict[str, Any]:
+    """Schedule ``name`` with the arguments it needs filled in to fit a run of ``steps`` steps at
+    learning rate ``lr`` (a cosine over the whole run, a one-cycle peaking at 10·lr…)."""
+    steps = max(int(steps), 2)
+    fillers: dict[str, Any] = {
+        "step_size": max(1, steps // 3), "milestones": [max(1, steps // 2), max(2, steps * 3 // 4)],
+        "gamma": 0.1 if name in ("StepLR", "MultiStepLR") else 0.99, "T_max": steps,
+        "max_lr": 10.0 * lr if name == "OneCycleLR" else lr, "total_steps": steps,
+        "T_0": max(1, steps // 4), "base_lr": lr / 10.0, "step_size_up": max(1, steps // 4),
+    }
+    out: dict[str, Any] = {"name": name}
+    for arg, default in schedule_arguments(name).items():
+        if default is REQUIRED or (name == "OneCycleLR" and arg == "total_steps"):
+            out[arg] = fillers[arg]
+    return out
+
+
+def argument_descriptions(name: str) -> list[dict[str, Any]]:
+    """The numbers and switches of schedule ``name`` as an editor form describes them
+    (:meth:`ParamSpec.describe`, with torch's default); lists and choices are left out."""
+    out = []
+    for arg, default in schedule_arguments(name).items():
+        if arg in ARGUMENTS:
+            described = ARGUMENTS[arg].describe()
+            described["default"] = None if default is REQUIRED else default
+            out.append(described)
+    return out
 
 
 # ---------------------------------------------------------------------------------- parsing
@@ -376,6 +407,6 @@ def schedule_text(schedule: Mapping[str, Any] | None) -> str:
 
 __all__: Sequence[str] = (
     "ARGUMENTS", "CHOICES", "REQUIRED", "SCHEDULED", "SCHEDULE_NAMES", "ScheduleClock",
-    "check_schedule_length", "parse_schedule", "schedule_arguments", "schedule_lr_curve",
-    "schedule_text",
+    "argument_descriptions", "check_schedule_length", "new_schedule", "parse_schedule",
+    "schedule_arguments", "schedule_lr_curve", "schedule_text",
 )
