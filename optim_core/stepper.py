@@ -87,7 +87,7 @@ class RuleStepper:
                 run.optimizer, RuleBlock(rule=get_rule(run.optimizer), rows=[], hyper=[]))
             block.rows.append(r)
             block.hyper.append(dict(run.hyperparameters))
-            block.schedules.append(getattr(run, "schedule", None))
+            block.schedules.append(run.schedule)
         for block in blocks.values():
             rows = block.rows
             contiguous = rows == list(range(rows[0], rows[0] + len(rows)))

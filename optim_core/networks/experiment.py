@@ -28,6 +28,7 @@ from optim_core.experiment import (
 from optim_core.networks.datasets import DATASETS, DataSet, make_dataset, parse_dataset
 from optim_core.networks.models import Model, build_model, parse_model
 from optim_core.params import ParamSpec
+from optim_core.schedules import check_schedule_length
 
 NETWORK_KEYS = ("network", "steps", "batch_size", "seed", "device", "dtype", "record_batches",
                 "eval_every", "layer_stats_every", "noise_scale_every", "sharpness_every", "runs")
@@ -82,9 +83,8 @@ class NetworkExperiment:
             for name in ("clip_norm", "clip_value", "color"):
                 if getattr(spec, name) is not None:
                     entry[name] = getattr(spec, name)
-            schedule = getattr(spec, "schedule", None)
-            if schedule is not None:
-                entry["schedule"] = schedule
+            if spec.schedule is not None:
+                entry["schedule"] = spec.schedule
             runs.append(entry)
         return {"network": {**self.data_fields, **self.model_fields}, "steps": self.steps,
                 "batch_size": self.batch_size, "seed": self.seed, "device": self.device,
@@ -145,6 +145,7 @@ def parse_network_experiment(config: Any) -> NetworkExperiment:
             raise ConfigError(f"{where}.batch_size", spec.batch_size,
                               "network runs share the experiment's batch_size (one minibatch "
                               "sequence for all runs, so the race is fair)")
+        check_schedule_length(spec.schedule, steps, where)
         if run.get("enabled", True) is not False:
             runs.append(spec)
     if not runs:

@@ -84,7 +84,7 @@ def network_result(session: TrainingSession) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "label": spec.label, "optimizer": spec.optimizer,
             "hyperparameters": dict(spec.hyperparameters),
-            "schedule": getattr(spec, "schedule", None),
+            "schedule": spec.schedule,
             "status": session.status()[r], "diverged_at": session.diverged_at()[r],
             "loss": records["steps"]["loss"][:, r], "lr": records["steps"]["lr"][:, r],
             "clipped": records["steps"]["clipped"][:, r],

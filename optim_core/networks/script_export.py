@@ -54,7 +54,7 @@ def network_script(experiment: NetworkExperiment, print_every: int = 10) -> str:
                  for k, v in spec.hyperparameters.items() if k not in LAB_ONLY}
         runs.append({"label": spec.label, "optimizer": spec.optimizer, "hyper": hyper,
                      "clip_norm": spec.clip_norm, "clip_value": spec.clip_value,
-                     "schedule": getattr(spec, "schedule", None)})
+                     "schedule": spec.schedule})
     criterion = "nn.MSELoss()" if data.is_regression else "nn.CrossEntropyLoss()"
     y_dtype = dtype if data.is_regression else "int64"
     return f'''"""Optimizer Lab experiment as a plain PyTorch training loop (needs only torch).

@@ -51,7 +51,7 @@ def plain_loop(config: Mapping[str, Any], result: Mapping[str, Any], run: int
     criterion = nn.MSELoss() if data.is_regression else nn.CrossEntropyLoss()
     hyper = {k: v for k, v in spec.hyperparameters.items() if k not in LAB_ONLY}
     optimizer = getattr(torch.optim, spec.optimizer)(model.parameters(), **hyper)
-    scheduler = make_scheduler(optimizer, getattr(spec, "schedule", None))
+    scheduler = make_scheduler(optimizer, spec.schedule)
     losses = []
     batches = net.get("batches")
     for step in range(experiment.steps):

@@ -95,3 +95,31 @@ def test_minibatches_go_through_each_epoch_without_replacement() -> None:
     first_epoch = batches[:per_epoch].ravel()
     assert len(np.unique(first_epoch)) == len(first_epoch) == per_epoch * 32
     assert batches.shape == (10, 32)
+
+
+SCHEDULES: list[dict[str, Any]] = [
+    {"name": "StepLR", "step_size": 5, "gamma": 0.5},
+    {"name": "MultiStepLR", "milestones": [4, 9], "gamma": 0.3},
+    {"name": "ExponentialLR", "gamma": 0.9},
+    {"name": "CosineAnnealingLR", "T_max": 12},
+    {"name": "LinearLR", "start_factor": 0.1, "total_iters": 6},
+    {"name": "OneCycleLR", "max_lr": 0.05, "total_steps": 15},
+    {"name": "SequentialLR", "milestones": [5],
+     "schedulers": [{"name": "LinearLR", "start_factor": 0.2, "total_iters": 5},
+                    {"name": "CosineAnnealingLR", "T_max": 10}]},
+]
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES, ids=[s["name"] for s in SCHEDULES])
+def test_schedules_match_torchs_lr_scheduler(schedule: dict[str, Any]) -> None:
+    """Each schedule with SGD+momentum, Adam, AdamW and clipping (OneCycleLR cycles the
+    momentum and β₁ too), against scheduler.step() after optimizer.step()."""
+    runs = [{"optimizer": "SGD", "lr": 0.05, "momentum": 0.9, "schedule": schedule},
+            {"optimizer": "Adam", "lr": 0.01, "clip_norm": 0.5, "schedule": schedule},
+            {"optimizer": "AdamW", "lr": 0.02, "weight_decay": 0.1, "schedule": schedule},
+            {"optimizer": "AdamW", "lr": 0.02, "weight_decay": 0.1}]
+    network, batch_size, _ = NETWORKS["moons-mlp"]
+    config = experiment(network, batch_size, 15, runs)
+    result = run_experiment(config)
+    assert_matches(config, result)
+    assert not np.allclose(result["runs"][2]["params"], result["runs"][3]["params"])
