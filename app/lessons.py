@@ -121,10 +121,10 @@ LESSONS: tuple[Lesson, ...] = (
         section="2. SGD",
         title="SGD crawls on a plateau",
         watch=(
-            "Fitting σ(a·x + b) from a = −1, b = 6: the sigmoid is saturated for every sample, its "
-            "derivative is tiny and the loss is a plateau. Full-batch gradient descent at lr 1 "
-            "barely moves in 400 steps. Momentum accumulates the small gradients, and Adam divides "
-            "them by their own size, so both leave the plateau."
+            "Fitting σ(w₁·x + w₂) from w₁ = −1, w₂ = 6: the sigmoid is saturated for every "
+            "sample, its derivative is tiny and the loss is a plateau. Full-batch gradient "
+            "descent at lr 1 barely moves in 400 steps. Momentum accumulates the small gradients, "
+            "and Adam divides them by their own size, so both leave the plateau."
         ),
         try_next="Set Steps to 2000: plain SGD does get off the plateau — eventually.",
         experiment={
@@ -305,7 +305,7 @@ LESSONS: tuple[Lesson, ...] = (
             "so it must be small enough for w₂ and crawls along w₁. RMSprop and Adam divide each "
             "coordinate by the size of its own gradients: their effective lr for w₁ is about 50× "
             "that for w₂, and both coordinates move at a similar pace. The root of this is "
-            "Newton's method with H approximated by diag(ggᵀ)^½."
+            "Newton's method with H approximated by √diag(ggᵀ)."
         ),
         try_next="Turn the valley with 'angle' under Landscape: per-coordinate scaling helps less.",
         experiment={

@@ -213,16 +213,16 @@ _NOISE_DOC = "standard deviation of the Gaussian noise added to each target yᵢ
 
 @register
 class LinearRegression(_DataProblem):
-    """Least-squares fit of a line y = w₀x + w₁ to noisy samples.
+    """Least-squares fit of a line y = w₁x + w₂ to noisy samples.
 
     ``data()`` returns ``{"x": (M,), "y": (M,)}``.
     """
 
     name = "linear_regression"
     title = "Linear regression"
-    formula = "f(w) = 1/M Σᵢ ½ (w₀ xᵢ + w₁ − yᵢ)²"
+    formula = "f(w) = 1/M Σᵢ ½ (w₁ xᵢ + w₂ − yᵢ)²"
     about = (
-        "Fit slope w₀ and intercept w₁ to points yᵢ = 2xᵢ − 1 + noise with xᵢ in [0, 4]. "
+        "Fit slope w₁ and intercept w₂ to points yᵢ = 2xᵢ − 1 + noise with xᵢ in [0, 4]. "
         "Because the xᵢ are not centred, slope and intercept are coupled: the bowl is a tilted "
         "valley with condition number ≈ 28. The minimum is the exact least-squares fit."
     )
@@ -276,7 +276,7 @@ class LinearRegression(_DataProblem):
 
 @register
 class SigmoidFit(_DataProblem):
-    """Least-squares fit of a sigmoid σ(a·x + b) to noisy samples: the lecture's plateau.
+    """Least-squares fit of a sigmoid σ(w₁·x + w₂) to noisy samples: the lecture's plateau.
 
     ``data()`` returns ``{"x": (M,), "y": (M,)}``.
     """
@@ -284,10 +284,10 @@ class SigmoidFit(_DataProblem):
     name = "sigmoid_fit"
     title = "Sigmoid fit"
     log_scale = True
-    formula = "f(a, b) = 1/M Σᵢ ½ (σ(a xᵢ + b) − yᵢ)²"
+    formula = "f(w) = 1/M Σᵢ ½ (σ(w₁ xᵢ + w₂) − yᵢ)²"
     about = (
-        "Fit σ(a·x + b) to points yᵢ = σ(2xᵢ + 1) + noise with xᵢ in [−3, 3]. Where a·x + b is "
-        "large for every sample the sigmoid saturates, its derivative vanishes and the loss is "
+        "Fit σ(w₁·x + w₂) to points yᵢ = σ(2xᵢ + 1) + noise with xᵢ in [−3, 3]. Where w₁·x + w₂ "
+        "is large for every sample the sigmoid saturates, its derivative vanishes and the loss is "
         "a plateau: from the default start full-batch gradient descent at lr 1 spends about "
         "1200 steps on it before the loss drops; Adam, which normalises the step, does not."
     )
