@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +45,7 @@ ALPHA = 235
 class BasinJob:
     """What the worker runs: one basin map per side, on one problem and grid."""
 
-    problem: str
+    problem: str | Mapping[str, Any]
     sides: tuple[tuple[str, Mapping[str, Any]], ...]
     grid: int
     steps: int
@@ -103,6 +103,30 @@ def parse_hyperparameters(text: str, field: str) -> dict[str, Any]:
         out[name] = parse_value(",".join(value.split()) if " " in value and "," not in value
                                 else value)
     return out
+
+
+def hyperparameter_text(optimizer: str, hyper: Mapping[str, Any]) -> str:
+    """``lr=0.01, momentum=0.9``: the learning rate and what differs from the defaults."""
+    rule = BUILT_IN.get(optimizer)
+    defaults = {} if rule is None else {s.name: s.default for s in rule.hyperparameters}
+    parts = []
+    for name, value in hyper.items():
+        if name != "lr" and name in defaults and _same(defaults[name], value):
+            continue
+        if isinstance(value, list | tuple):
+            value = "(" + ", ".join(f"{v:g}" for v in value) + ")"
+        elif isinstance(value, bool):
+            value = str(value).lower()
+        elif isinstance(value, float):
+            value = f"{value:g}"
+        parts.append(f"{name}={value}")
+    return ", ".join(parts)
+
+
+def _same(default: Any, value: Any) -> bool:
+    if isinstance(default, tuple) and isinstance(value, list | tuple):
+        return tuple(default) == tuple(value)
+    return default == value
 
 
 def frame_of(side: int, result: BasinMap, shared: np.ndarray, label: np.ndarray) -> BasinFrame:
@@ -201,8 +225,29 @@ class BasinsWindow(LabWindow):
         self.frames: list[BasinFrame | None] = [None, None]
         self.last_status = ""
         self._build()
+        state = getattr(parent, "state", None)  # opened from the main window: its experiment
+        if state is not None:
+            self.use_experiment(state.problem, [(run.optimizer, run.hyperparameters)
+                                                for run in state.runs if run.enabled])
         self.run_button.setFocus()
         self.start_worker(Worker())
+
+    def use_experiment(self, problem: Mapping[str, Any],
+                       runs: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        """Start from an experiment: its problem (parameters included) and its first two runs'
+        optimizers and hyperparameters (those that differ from torch.optim's defaults)."""
+        name = problem.get("name")
+        if name in PROBLEMS:
+            title = PROBLEMS[name].title
+            if dict(problem) != {"name": name}:
+                title += " (as in the main window)"
+            self.problem_combo.insertItem(0, title, dict(problem))
+            self.problem_combo.setCurrentIndex(0)
+        for side, (optimizer, hyper) in enumerate(list(runs)[:2]):
+            if self.optimizer_combos[side].findText(optimizer) < 0:
+                continue
+            self.optimizer_combos[side].setCurrentText(optimizer)
+            self.hyper_edits[side].setText(hyperparameter_text(optimizer, hyper))
 
     # ----------------------------------------------------------------- layout
     def _build(self) -> None:

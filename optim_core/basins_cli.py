@@ -124,7 +124,7 @@ def report(result: BasinMap) -> str:
     hyper = ", ".join(f"{k}={v}" for k, v in result.hyperparameters.items())
     lines = [f"{result.problem}: {result.optimizer} ({hyper}), {n} × {n} starts over "
              f"x {result.x[0]:g}…{result.x[-1]:g}, y {result.y[0]:g}…{result.y[-1]:g}, "
-             f"{result.steps} steps, reached = within {result.radius:.3g} "
+             f"{result.steps} steps; reached = within {result.radius:.3g} of a minimum "
              f"({result.seconds:.2f} s)"]
     fractions = result.fractions()
     shown = list(fractions.items())[:12]

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from PySide6 import QtWidgets
 
-from app.basins_window import BasinsWindow, parse_hyperparameters
+from app.basins_window import BasinsWindow, hyperparameter_text, parse_hyperparameters
 from optim_core.basins import basin_map, merge_minima
 from optim_core.errors import ConfigError
+from optim_core.optimizers import get_rule
 from optim_core.problems import make_problem
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints",
@@ -111,5 +112,22 @@ def test_the_lab_menu_opens_it(qtbot, make_window):
     action.trigger()
     labs = main.findChildren(BasinsWindow)
     assert len(labs) == 1 and labs[0].isVisible()
+    # it starts from the main window's experiment: its problem and its first two runs
+    job = labs[0].job()
+    assert job.problem == main.state.problem
+    runs = [run for run in main.state.runs if run.enabled][:2]
+    for (optimizer, hyper), run in zip(job.sides, runs, strict=True):
+        assert optimizer == run.optimizer
+        defaults = {s.name: s.default for s in get_rule(optimizer).hyperparameters}
+        assert {**defaults, **hyper} == {**defaults, **run.hyperparameters}
     action.trigger()  # raised, not opened twice
     assert len(main.findChildren(BasinsWindow)) == 1
+
+
+def test_hyperparameter_text_round_trips():
+    hyper = {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-8, "weight_decay": 0.0,
+             "amsgrad": True, "bias_correction": True, "maximize": False}
+    text = hyperparameter_text("Adam", hyper)
+    assert text == "lr=0.05, betas=(0.8, 0.99), amsgrad=true"
+    assert parse_hyperparameters(text, "f") == {"lr": 0.05, "betas": [0.8, 0.99],
+                                                "amsgrad": True}
