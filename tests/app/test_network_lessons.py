@@ -75,18 +75,32 @@ def lr_insensitivity(r: Runs) -> None:
     for lr in ("0.01", "0.1"):
         assert loss[f"Adam + L2 lr={lr}"] > 5 * loss[f"AdamW lr={lr}"], loss
     grid = log_grid(1e-4, 3, 14)
+    experiment = copy.deepcopy(network_lesson("network-lr-insensitivity")["experiment"])
+    experiment["runs"].append({"optimizer": "Adam", "lr": 0.01})  # plain Adam, for comparison
     for seed in (0, 1, 2, 3):
-        sweep = network_lr_sweep(network_lesson("network-lr-insensitivity")["experiment"],
-                                 grid, seed=seed)
-        assert sweep.optimizers == ("SGD", "Adam weight_decay=0.01", "AdamW")
-        _, l2, adamw = sweep.improvement()
+        sweep = network_lr_sweep(experiment, grid, seed=seed)
+        assert sweep.optimizers == ("SGD", "Adam weight_decay=0.01", "AdamW", "Adam")
+        _, l2, adamw, adam = sweep.improvement()
         assert adamw >= 50 and l2 <= 25 and adamw >= 3 * l2, (seed, sweep.improvement())
-        d_sgd, _, d_adamw = (0.0 if math.isnan(d) else d for d in sweep.tolerant_decades())
+        d_sgd, _, d_adamw, d_adam = (0.0 if math.isnan(d) else d
+                                     for d in sweep.tolerant_decades())
         assert d_adamw >= d_sgd, (seed, sweep.tolerant_decades())  # never fewer than SGD
+        assert d_adamw <= 1.1 and d_sgd <= 0.7, (seed, sweep.tolerant_decades())
+        assert adam >= 50 and abs(d_adam - d_adamw) <= 0.4, (seed, sweep.tolerant_decades())
         assert sweep.best[0][0] >= 10 * sweep.best[2][0], (seed, sweep.best)  # SGD's lrs higher
-    # try: without the coupled decay, Adam fits where AdamW does
-    plain = play("network-lr-insensitivity", run=4, weight_decay=0.0)["Adam + L2 lr=0.01"]
-    assert final(plain) < 0.1
+    # try: without the coupled decay, Adam is as good as AdamW at every lr
+    plain = play_adam_without_decay()
+    for lr in ("0.001", "0.01", "0.1"):
+        assert plain[f"Adam + L2 lr={lr}"] <= 2 * loss[f"AdamW lr={lr}"], (plain, loss)
+
+
+def play_adam_without_decay() -> dict[str, float]:
+    """The final validation losses of the lr lesson with Adam's weight_decay set to 0."""
+    config = copy.deepcopy(network_lesson("network-lr-insensitivity")["experiment"])
+    for run in config["runs"]:
+        if run["optimizer"] == "Adam":
+            run["weight_decay"] = 0.0
+    return {run["label"]: float(run["val_loss"][-1]) for run in run_experiment(config)["runs"]}
 
 
 def batch_size(r: Runs) -> None:
