@@ -19,6 +19,7 @@ import torch
 
 from app.network_lessons import LESSONS, PANELS, network_lesson
 from optim_core import run_experiment
+from optim_core.networks.batch_sweep import batch_size_sweep
 from optim_core.networks.experiment import parse_network_experiment
 from optim_core.sweep import log_grid, network_lr_sweep
 
@@ -104,25 +105,17 @@ def play_adam_without_decay() -> dict[str, float]:
 
 
 def batch_size(r: Runs) -> None:
-    target = 0.05
-
-    def steps_to_target(run: dict[str, Any]) -> float:
-        below = run["train_loss"] <= target
-        return float(run["eval_steps"][np.argmax(below)]) if below.any() else math.inf
-
-    sizes = (8, 32, 64, None)
-    early = []
+    assert r["SGD+momentum lr=0.3"]["noise_scale"].size > 0  # the panel has B_simple to show
+    b_simple = []
     for seed in SEEDS:
-        runs = {b: next(iter(play("network-batch-size", seed=seed, batch_size=b).values()))
-                for b in sizes}
-        steps = {b: steps_to_target(run) for b, run in runs.items()}
+        config = {**network_lesson("network-batch-size")["experiment"], "seed": seed}
+        sweep = batch_size_sweep(config, [8, 32, 64, None], 0.05)
+        steps = dict(zip(sweep.batch_sizes.tolist(), sweep.steps_to_target[:, 0], strict=True))
         assert steps[8] >= 2.5 * steps[32], (seed, steps)  # small batches: 4× buys ≥ 2.5×
-        assert steps[64] <= 1.6 * steps[None], (seed, steps)  # past B_simple: 7× buys ≤ 1.6×
+        assert steps[64] <= 1.6 * steps[450], (seed, steps)  # past B_simple: 7× buys ≤ 1.6×
         assert steps[64] < steps[8], (seed, steps)
-        for run in runs.values():
-            early.extend(run["noise_scale"][:2].tolist())
-    b_simple = float(np.nanmedian(early))
-    assert 20 <= b_simple <= 100, early  # where the steps stop falling
+        b_simple.append(sweep.b_simple)
+    assert all(20 <= b <= 100 for b in b_simple), b_simple  # where the steps stop falling
 
 
 def clipping(r: Runs) -> None:
