@@ -49,6 +49,7 @@ class BasinJob:
     sides: tuple[tuple[str, Mapping[str, Any]], ...]
     grid: int
     steps: int
+    extent: tuple[float, float, float, float] | None = None  #: None: the problem's view
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,8 @@ class Worker(QtCore.QObject):
     def _run(self, job: BasinJob) -> tuple[BasinFrame, ...]:
         problem = make_problem(job.problem)
         every = max(1, job.steps // FRAMES)
-        maps = [basin_steps(problem, name, hyper, grid=job.grid, steps=job.steps, every=every)
+        maps = [basin_steps(problem, name, hyper, grid=job.grid, steps=job.steps, every=every,
+                            extent=job.extent)
                 for name, hyper in job.sides]
         grid = landscape_grid(problem, cancelled=self.cancel_event.is_set)
         if grid.isolines is not None:
@@ -277,6 +279,9 @@ class BasinsWindow(LabWindow):
         self.steps_spin.setRange(10, 100_000)
         self.steps_spin.setSingleStep(100)
         self.steps_spin.setValue(DEFAULT_STEPS)
+        self.area_box = QtWidgets.QCheckBox("area shown")
+        self.area_box.setToolTip("map the area the plots show now (zoom in with the mouse wheel "
+                                 "to see a basin boundary close up), not the problem's view")
         self.run_button = QtWidgets.QPushButton("Run")
         self.run_button.setDefault(True)
         self.run_button.clicked.connect(self.start)
@@ -292,6 +297,7 @@ class BasinsWindow(LabWindow):
             top.addWidget(QtWidgets.QLabel(label))
             top.addWidget(widget)
             top.addSpacing(6)
+        top.addWidget(self.area_box)
         top.addStretch(1)
         for widget in (self.run_button, self.cancel_button, self.progress):
             top.addWidget(widget)
@@ -325,8 +331,12 @@ class BasinsWindow(LabWindow):
             where = "left" if side == 0 else "right"
             sides.append((combo.currentText(),
                           parse_hyperparameters(edit.text(), f"{where} hyperparameters")))
+        extent = None
+        if self.area_box.isChecked():
+            (x0, x1), (y0, y1) = self.pair.views[0].plot.viewRange()
+            extent = (float(x0), float(x1), float(y0), float(y1))
         return BasinJob(self.problem_combo.currentData(), tuple(sides), self.grid_spin.value(),
-                        self.steps_spin.value())
+                        self.steps_spin.value(), extent)
 
     def start(self) -> None:
         """Start computing both maps in the worker thread."""

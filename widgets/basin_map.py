@@ -55,6 +55,9 @@ class BasinMapView(QtWidgets.QWidget):
         self.legend = QtWidgets.QLabel()
         self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
+        # room for two lines on both sides, so that the two plots stay the same height
+        self.legend.setMinimumHeight(2 * self.legend.fontMetrics().lineSpacing() + 4)
+        self.legend.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.legend)
         self.extent: tuple[float, float, float, float] | None = None
 

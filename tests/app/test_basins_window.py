@@ -131,3 +131,20 @@ def test_hyperparameter_text_round_trips():
     assert text == "lr=0.05, betas=(0.8, 0.99), amsgrad=true"
     assert parse_hyperparameters(text, "f") == {"lr": 0.05, "betas": [0.8, 0.99],
                                                 "amsgrad": True}
+
+
+def test_the_area_shown_can_be_mapped(qtbot, window):
+    assert window.job().extent is None  # the problem's view
+    window.grid_spin.setValue(8)
+    window.steps_spin.setValue(20)
+    window.start()
+    qtbot.waitUntil(lambda: not window.busy, timeout=30_000)
+    window.pair.views[0].plot.setRange(xRange=(0.0, 0.5), yRange=(-0.8, -0.4), padding=0)
+    window.area_box.setChecked(True)
+    x0, x1, y0, y1 = window.job().extent
+    assert (x0, x1, y0, y1) == pytest.approx((0.0, 0.5, -0.8, -0.4), abs=1e-9)
+    window.start()
+    qtbot.waitUntil(lambda: not window.busy, timeout=30_000)
+    frame = window.frames[1]
+    assert frame.extent == pytest.approx((0.0, 0.5, -0.8, -0.4), abs=1e-9)
+    assert window.pair.views[1].extent == frame.extent  # the right side shows the same area
