@@ -331,6 +331,29 @@ class TickAxis(pg.AxisItem):
         self._few_decades = False
         self._minor_labels: tuple[int, ...] = ()
 
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
+        """pyqtgraph's spacing, widened on a horizontal linear axis until the widest major label
+        fits between two ticks with :data:`_TICK_GAP_PX` to spare (a narrow plot printed
+        "−0.004−0.002" as one word)."""
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if (self.logMode or self.orientation not in ("top", "bottom") or not levels
+                or not maxVal > minVal or size <= 0 or self._tickSpacing is not None):
+            return levels
+        px_per_unit = size / (maxVal - minVal)
+        metrics = QtGui.QFontMetricsF(self.style["tickFont"] or self.font())
+        major = levels[0][0]
+        for _ in range(12):
+            first = math.ceil(minVal / major) * major
+            values = [first + k * major for k in range(int((maxVal - first) / major) + 1)]
+            labels = self.tickStrings(values, 1.0, major) if values else []
+            widest = max((metrics.horizontalAdvance(t) for t in labels), default=0.0)
+            if major * px_per_unit >= widest + _TICK_GAP_PX:
+                break
+            major = _next_nice(major)
+        if major == levels[0][0]:
+            return levels
+        return [(major, 0), (major / (2.5 if _mantissa(major) == 5 else 2), 0)]
+
     def logTickValues(self, minVal: float, maxVal: float, size: float,
                       stdTicks: list) -> list:
         decades = max(maxVal - minVal, 1e-12)
@@ -364,6 +387,20 @@ class TickAxis(pg.AxisItem):
             else:
                 out.append({0: "1", 1: "10"}.get(k, pow10_label(k)))
         return out
+
+
+#: the least room between two tick labels on a horizontal axis, in pixels
+_TICK_GAP_PX = 8
+
+
+def _mantissa(step: float) -> int:
+    """1, 2 or 5: the leading digit of a nice tick step."""
+    return round(step / 10.0 ** math.floor(math.log10(step) + 1e-9))
+
+
+def _next_nice(step: float) -> float:
+    """The next nice tick step above ``step``: 1 → 2 → 5 → 10 (× powers of ten)."""
+    return step * (2.5 if _mantissa(step) == 2 else 2.0)
 
 
 def _pretty_number(text: str) -> str:

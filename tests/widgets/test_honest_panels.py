@@ -1,14 +1,16 @@
 """Panels that never mislead: rounding noise is drawn flat, not as spikes filling the plot."""
 
+import itertools
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
-from widgets import AdaptiveLrPanel, LossCurvesPanel, configure_pyqtgraph
+from widgets import AdaptiveLrPanel, LossCurvesPanel, configure_pyqtgraph, style
 from widgets.style import MIN_LOG_SPAN, MIN_RELATIVE_SPAN, follow_range
 
 SIZE_HINTS = "does not support propagateSizeHints"
@@ -77,3 +79,35 @@ def test_a_followed_range_spans_at_least_the_least_span(lo, hi, least, spans_at_
     r0, r1 = follow_range(None, lo, hi, least=least)
     assert r1 - r0 >= spans_at_least
     assert r0 <= lo and hi <= r1
+
+
+def _tick_label_rects(axis) -> list:
+    image = QtGui.QImage(400, 100, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [(rect, text) for rect, _, text in texts]
+
+
+@pytest.mark.parametrize(("width", "lo", "hi"), [
+    (110, -0.0052, 0.0012),  # the gradient noise panel's narrow histograms
+    (90, -2.4e-5, 1.1e-5),
+    (140, 12.5, 12.9),
+    (600, -0.0052, 0.0012),
+])
+def test_tick_labels_on_a_narrow_axis_never_overlap(qtbot, width, lo, hi):
+    configure_pyqtgraph()
+    plot_widget = pg.PlotWidget(axisItems=style.plot_axes())
+    qtbot.addWidget(plot_widget)
+    plot_widget.resize(width + 60, 200)
+    plot_widget.show()
+    qtbot.waitExposed(plot_widget)
+    plot_widget.setXRange(lo, hi, padding=0)
+    QtWidgets.QApplication.processEvents()
+    axis = plot_widget.getPlotItem().getAxis("bottom")
+    rects = sorted(_tick_label_rects(axis), key=lambda r: r[0].left())
+    assert len(rects) >= (3 if width >= 600 else 1), [t for _, t in rects]
+    for (a, ta), (b, tb) in itertools.pairwise(rects):
+        assert a.right() + 4 <= b.left(), f"{ta!r} runs into {tb!r}"
