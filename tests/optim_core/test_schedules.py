@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from torch.optim import lr_scheduler as L
 
 from optim_core import ConfigError, parse_experiment, run_experiment
@@ -21,6 +23,7 @@ from optim_core.problems import make_problem
 from optim_core.schedules import (
     ARGUMENTS,
     CHOICES,
+    REQUIRED,
     SCHEDULE_NAMES,
     ScheduleClock,
     parse_schedule,
@@ -379,3 +382,58 @@ def test_runs_alike_share_a_scheduler_and_each_keeps_its_values():
         clock.advance()
         for c in alone:
             c.advance()
+
+
+# ---------------------------------------------------------------------------------- fuzzing
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 120), st.integers(10**18, 10**30),
+    st.floats(allow_nan=False), st.sampled_from([0.0, 1.0, 0.5, 1e-300, 1e308, -1.0]),
+    st.text(max_size=4), st.lists(st.integers(-2, 80), max_size=4),
+    st.sampled_from(["cos", "linear", "triangular", "exp_range", "cycle", "iterations"]))
+_ARGS = sorted({*ARGUMENTS, *CHOICES, "milestones", "last_epoch", "lr_lambda"})
+
+
+def _plausible(arg: str):
+    """Values of the argument's own type, mostly in range."""
+    if arg in CHOICES:
+        return st.sampled_from(CHOICES[arg])
+    if arg == "milestones":
+        return st.lists(st.integers(1, 80), max_size=3, unique=True).map(sorted)
+    spec = ARGUMENTS[arg]
+    if spec.kind == "bool":
+        return st.booleans()
+    if spec.kind == "int":
+        return st.integers(int(spec.low or 0), 70)
+    return st.floats(spec.low or 0.0, spec.high or 2.0)
+
+
+@st.composite
+def _schedules(draw, depth: int = 0):
+    """Mostly torch's own argument names with plausible values, sometimes anything."""
+    name = draw(st.sampled_from([*SCHEDULE_NAMES, "ReduceLROnPlateau", "LambdaLR", "Cosine"]))
+    known = schedule_arguments(name) if name in SCHEDULE_NAMES else {}
+    args = {}
+    for arg, default in known.items():
+        if arg == "schedulers":
+            continue
+        if default is REQUIRED or draw(st.integers(0, 2)) == 0:
+            args[arg] = draw(_plausible(arg) if draw(st.integers(0, 5)) else _VALUES)
+    if draw(st.integers(0, 5)) == 0:
+        args.update(draw(st.dictionaries(st.sampled_from(_ARGS), _VALUES, max_size=2)))
+    if name == "SequentialLR" and depth == 0:
+        args["schedulers"] = draw(st.lists(_schedules(depth=1), min_size=0, max_size=3))
+    return {"name": name, **args}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(schedule=_schedules(), optimizer=st.sampled_from(["SGD", "Adam", "Adagrad", "Newton"]))
+def test_any_schedule_is_either_steppable_or_one_config_error(schedule, optimizer):
+    hyper = _hyper(optimizer, lr=0.1)
+    try:
+        parsed = parse_schedule(schedule, "runs[0]", optimizer, hyper)
+    except ConfigError as exc:
+        assert exc.field.startswith("runs[0].schedule")
+        return
+    curve = ScheduleClock(optimizer, [hyper], [parsed]).lr_curve(30)
+    assert curve.shape == (1, 30)
