@@ -1,10 +1,10 @@
 """The command line: ``python -m optim_core run|problems|optimizers|export-script|demo|noise``.
 
 ``run`` runs an experiment file and prints one line per run (optionally saving every step with
-``--out``); ``problems`` and ``optimizers`` list what an experiment may name, with defaults and
-allowed ranges; ``export-script`` writes the experiment as a PyTorch training script; ``demo`` runs
-a built-in experiment; ``noise`` (see :mod:`optim_core.noise_cli`) measures minibatch noise.
-Bad input never crashes and never half-writes a file: it prints one line
+``--out``); ``problems``, ``optimizers`` and ``schedules`` list what an experiment may name, with
+defaults and allowed ranges; ``export-script`` writes the experiment as a PyTorch training
+script; ``demo`` runs a built-in experiment; ``noise`` (see :mod:`optim_core.noise_cli`)
+measures minibatch noise. Bad input never crashes and never half-writes a file: it prints one line
 ``error: <field>: <value> is not allowed; <what is allowed>`` on stderr and exits with status 2.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from optim_core import basins_cli, curvature_cli, noise_cli, sweep_cli
+from optim_core import basins_cli, curvature_cli, noise_cli, schedules_cli, sweep_cli
 from optim_core.errors import ConfigError
 from optim_core.experiment import Experiment, parse_experiment, read_json
 from optim_core.networks import cli as network_cli
@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_cli.add_parser(commands)
     basins_cli.add_parser(commands)
     curvature_cli.add_parser(commands)
+    schedules_cli.add_parser(commands)
     return parser
 
 

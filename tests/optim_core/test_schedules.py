@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch.optim import lr_scheduler as L
 
-from optim_core import ConfigError, parse_experiment, run_experiment
+from optim_core import ConfigError, cli, parse_experiment, run_experiment
 from optim_core.optimizers import get_rule
 from optim_core.problems import make_problem
 from optim_core.schedules import (
@@ -437,3 +437,17 @@ def test_any_schedule_is_either_steppable_or_one_config_error(schedule, optimize
         return
     curve = ScheduleClock(optimizer, [hyper], [parsed]).lr_curve(30)
     assert curve.shape == (1, 30)
+
+
+# ---------------------------------------------------------------------------------- the CLI
+def test_the_schedules_command_lists_names_arguments_and_torchs_defaults(capsys):
+    assert cli.main(["schedules"]) == 0
+    table = capsys.readouterr().out
+    for name in SCHEDULE_NAMES:
+        assert f"torch.optim.lr_scheduler.{name}\n" in table
+    assert re.search(r"^  T_max +required +an integer ≥ 1", table, re.MULTILINE)
+    assert cli.main(["schedules", "--json"]) == 0
+    described = {entry["name"]: entry for entry in json.loads(capsys.readouterr().out)}
+    assert list(described) == list(SCHEDULE_NAMES)
+    gamma = next(a for a in described["StepLR"]["arguments"] if a["name"] == "gamma")
+    assert gamma["default"] == 0.1 and not gamma["required"]
