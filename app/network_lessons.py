@@ -47,25 +47,20 @@ LESSONS: list[dict[str, Any]] = [
         },
         "panels": ["loss", "accuracy", "boundary"],
         "watch": (
-            "Three optimizers, each at three learning rates a decade apart, train the same "
-            "2-16-16-2 net from the same weights on the same minibatches. After 300 steps the "
-            "validation loss (untrained: 0.66) is 0.22, 0.008 and 0.0001 for AdamW at lr "
-            "0.001, 0.01, 0.1; 0.24, 0.094 and 0.001 for SGD at 0.03, 0.3, 3 — SGD's good lrs "
-            "lie 10–100× higher, because its step scales with the gradient and Adam's does "
-            "not. Adam + L2, with the same weight_decay 0.01 as AdamW, reaches only 0.23, 0.23 "
-            "and 0.048: its decay goes through Adam's division by √q and pulls the weights as "
-            "hard as the data does. The learning-rate sweep of this experiment (14 lrs from "
-            "1e-4 to 3) judges each by its final validation loss against the untrained one; "
-            "over four seeds AdamW's best is 66–2,600× below it, Adam + L2's only 8–21×, and "
-            "AdamW stays within 10× of its best over 0–1 decade of lr, never fewer than SGD "
-            "(0–0.7; SGD's best is often the grid's largest lr). Honestly: on a net this small "
-            "the gap to SGD is a fraction of a decade, not the lecture's sweeping claim, and "
-            "plain Adam is about as tolerant as AdamW."
+            "SGD, Adam + L2 and AdamW, each at three lrs a decade apart, train one 2-16-16-2 "
+            "net from the same weights on the same minibatches. Validation loss after 300 "
+            "steps (untrained: 0.66): AdamW 0.22 / 0.008 / 0.0001 at lr 0.001 / 0.01 / 0.1; "
+            "SGD 0.24 / 0.094 / 0.001 at 0.03 / 0.3 / 3 — its good lrs lie 10–100× higher; "
+            "Adam + L2 (the same weight_decay 0.01) 0.23 / 0.23 / 0.048 — the coupled decay "
+            "holds it back at every lr. Honestly: on a net this small AdamW out-tolerates SGD "
+            "by a fraction of a decade only (sweep, four seeds: within 10× of its best over "
+            "0–1 decade of lr, SGD 0–0.7), and plain Adam is as tolerant as AdamW."
         ),
         "try": (
-            "Set Adam + L2's weight_decay to 0: it becomes as good as AdamW at every lr — the "
-            "damage was the coupled decay, not Adam. Or sweep it: python -m optim_core sweep "
-            "--network FILE.json --lrs 1e-4:3:14."
+            "Set Adam + L2's weight_decay to 0: it matches AdamW at every lr. Or save this "
+            "(File → Save As…) and sweep it: python -m optim_core sweep --network FILE.json "
+            "--lrs 1e-4:3:14 (Adam + L2's best: only 8–21× below the untrained loss; AdamW's: "
+            "66–2,600×)."
         ),
     },
     {
@@ -81,17 +76,16 @@ LESSONS: list[dict[str, Any]] = [
         },
         "panels": ["loss", "noise_scale"],
         "watch": (
-            "SGD with momentum at batch size 32. Note the step at which the training loss "
-            "first falls below 0.05, and the gradient noise scale B_simple = tr(Σ)/‖G‖² "
-            "(McCandlish et al. 2018): the batch size past which a larger batch stops paying. "
-            "On this net its estimates are noisy (from 5 to thousands, and it grows as the "
-            "gradient shrinks), but early in training their median is 30–70. Over three seeds, "
-            "8 → 32 samples (4×) cut the steps to 0.05 by 2.6× or more; 64 → all 450 (7×) by "
-            "only 1.3–1.5×, at 7× the computation per step. Past B_simple a bigger batch buys a "
-            "more exact gradient, not fewer steps."
+            "SGD with momentum at batch size 32. Note the step where the training loss first "
+            "falls below 0.05, and the gradient noise scale B_simple = tr(Σ)/‖G‖² (McCandlish "
+            "et al. 2018), the batch size past which larger batches stop paying: noisy on this "
+            "net, but early in training its median is 30–70. Over three seeds, 8 → 32 samples "
+            "(4×) cut the steps to 0.05 by 2.6× or more; 64 → all 450 (7×) only by 1.3–1.5×, "
+            "at 7× the computation per step. Past B_simple a bigger batch buys a more exact "
+            "gradient, not fewer steps."
         ),
         "try": (
-            "Set the batch size to 8, 64 and the full batch (empty) and compare the steps to a "
+            "Set the batch size to 8, then 64, then the full batch, and compare the steps to a "
             "training loss of 0.05 — and the sample-gradients computed (steps × batch size)."
         ),
     },
@@ -110,18 +104,17 @@ LESSONS: list[dict[str, Any]] = [
         "panels": ["loss", "accuracy", "update_ratio"],
         "watch": (
             "The same too-large learning rate, with and without clip_grad_norm_(max_norm=0.5). "
-            "Unclipped, a few minibatches with steep gradients throw the weights far: the "
-            "minibatch loss spikes to about 15 (the untrained net's is 0.7) and the net may end "
-            "worse than it began. Clipped, no step is longer than lr × 0.5 = 1.5: the loss "
-            "stays below about 2 and the net trains. The clip fires on a sixth to a third of "
-            "the steps — where the gradient is too big, which is what the lecture means by "
-            "restricting it manually."
+            "Unclipped, minibatches with steep gradients throw the weights far: the minibatch "
+            "loss spikes to about 15 (untrained: 0.7), and the net may even end worse than it "
+            "began. Clipped, no step is longer than lr × 0.5 = 1.5: the loss stays below 2 and "
+            "the net trains. The clip fires on a sixth to a third of the steps — where the "
+            "gradient is too big: the lecture's \"restrict it manually\"."
         ),
         "try": (
-            "Lower the lr to 0.3: neither run spikes and both end alike — a clip that rarely "
-            "matters. Or set max_norm to 0.05: it fires on every step, so every step has the same "
-            "length lr × 0.05 — normalised gradient descent, which trains this net well too: "
-            "a clip that always fires is a different optimizer, not a safety net."
+            "Lower the lr to 0.3: neither run spikes and both end alike. Or set max_norm to "
+            "0.05: it fires on every step, so every step has length lr × 0.05 — normalised "
+            "gradient descent, which trains this net well too: a clip that always fires is a "
+            "different optimizer, not a safety net."
         ),
     },
     {
@@ -141,12 +134,11 @@ LESSONS: list[dict[str, Any]] = [
         "panels": ["loss", "accuracy", "update_ratio"],
         "watch": (
             "The same weight_decay = 0.01 two ways. AdamW decays the weights outside the "
-            "adaptive step, ŵ = w − αλw: 1 − 10⁻⁴ per step, about 3 % over 300 steps, so its "
-            "weights end within 10 % of plain Adam's. Adam adds λw to the gradient, and Adam "
-            "divides the gradient by √q: where the data's gradient is small the decay gets a "
-            "full-sized step of its own. Its weights shrink to a third to a half of Adam's, "
-            "every layer to about the same norm (the per-layer weight norms), and the fit "
-            "suffers — its validation loss stays above both others'."
+            "adaptive step, ŵ = w − αλw: 10⁻⁴ a step, 3 % over 300 steps — its weights end "
+            "within 10 % of plain Adam's. Adam + L2 adds λw to the gradient, which Adam then "
+            "divides by √q: where the data's gradient is small, the decay gets a full-sized "
+            "step of its own. Its weights shrink to a third to a half of Adam's, every layer "
+            "to about the same norm (Layers tab), and its validation loss stays above both."
         ),
         "try": (
             "Raise AdamW's weight_decay to 1: now it shrinks the weights steadily (by 1 % a "
@@ -168,14 +160,12 @@ LESSONS: list[dict[str, Any]] = [
         },
         "panels": ["loss", "sharpness"],
         "watch": (
-            "Full-batch gradient descent on a regression, at two learning rates. On a quadratic "
-            "GD is stable only while the curvature λ_max (the sharpness) stays below 2/lr. "
-            "Here the sharpness is not fixed: training raises it until it reaches 2/lr, and "
-            "there it stops and hovers (Cohen et al. 2021) — from about 10 up to 20 for lr 0.1; "
-            "for lr 0.2 it starts near its edge of 10 and hovers there: halve the lr and the "
-            "level doubles. Meanwhile the loss keeps falling, "
-            "not monotonically — it spikes where the sharpness overshoots, and the net "
-            "corrects itself."
+            "Full-batch gradient descent on a regression at two lrs. On a quadratic, GD is "
+            "stable only while the curvature λ_max (the sharpness) is below 2/lr. Here "
+            "training raises the sharpness until it reaches 2/lr, and there it hovers (Cohen "
+            "et al. 2021): from about 10 up to 20 for lr 0.1; for lr 0.2 it starts near its "
+            "edge, 10, and stays — halve the lr and the level doubles. The loss keeps falling, "
+            "though not monotonically: it spikes where the sharpness overshoots."
         ),
         "try": (
             "Lower the lr to 0.02 (2/lr = 100): the sharpness levels off near 30, far below "

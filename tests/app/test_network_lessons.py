@@ -75,6 +75,12 @@ def lr_insensitivity(r: Runs) -> None:
                        "Adam + L2 lr=0.01"}, loss
     for lr in ("0.01", "0.1"):
         assert loss[f"Adam + L2 lr={lr}"] > 5 * loss[f"AdamW lr={lr}"], loss
+    quoted = {"AdamW lr=0.001": 0.22, "AdamW lr=0.01": 0.008, "AdamW lr=0.1": 0.0001,
+              "SGD lr=0.03": 0.24, "SGD lr=0.3": 0.094, "SGD lr=3": 0.001,
+              "Adam + L2 lr=0.001": 0.23, "Adam + L2 lr=0.01": 0.23, "Adam + L2 lr=0.1": 0.048}
+    for label, value in quoted.items():  # the watch text's numbers, to its rounding
+        assert value / 2 < loss[label] < 2 * value, (label, loss[label])
+    assert round(untrained, 2) == 0.66
     grid = log_grid(1e-4, 3, 14)
     experiment = copy.deepcopy(network_lesson("network-lr-insensitivity")["experiment"])
     experiment["runs"].append({"optimizer": "Adam", "lr": 0.01})  # plain Adam, for comparison
@@ -119,14 +125,17 @@ def batch_size(r: Runs) -> None:
 
 
 def clipping(r: Runs) -> None:
+    worse = []
     for seed in SEEDS:
         runs = r if seed == 0 else play("network-clipping", seed=seed)
         wild, clipped = runs["SGD lr=3"], runs["SGD lr=3, clip_norm=0.5"]
+        worse.append(final(wild) > wild["val_loss"][0])
         assert np.nanmax(wild["loss"]) > 8, seed  # spikes to > 10× the untrained loss
         assert np.nanmax(clipped["loss"]) < 2.5, seed
         assert final(clipped) < 0.3 and final(clipped, "val_accuracy") > 0.88, seed
         assert 0.1 < clipped["clipped"].mean() < 0.4, seed  # a sixth to a third of the steps
         assert not wild["clipped"].any()
+    assert any(worse)  # "may even end worse than it began"
     calm = play("network-clipping", every_run={"lr": 0.3})  # try: a smaller lr
     assert abs(final(calm["SGD lr=3"]) - final(calm["SGD lr=3, clip_norm=0.5"])) < 0.05
     assert max(np.nanmax(run["loss"]) for run in calm.values()) < 1.5  # no spikes either way
