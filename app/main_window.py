@@ -705,6 +705,7 @@ class MainWindow(QMainWindow):
             action.setChecked(kind in item.arrows)
         self.loss.set_log_y(item.log_loss)
         self.loss.set_x_axis(item.loss_x)
+        self.landscape.reset_view()  # not the zoom or pan left from the lesson before
         (self.noise_dock if item.panel == "noise" else self.adaptive_dock).raise_()
         self.lessons.show_lesson(key)
         self.lessons_dock.show()

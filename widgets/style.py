@@ -701,6 +701,7 @@ class FollowedRange:
         self._pad_x_low = pad_x_low
         self._ranges: list[tuple[float, float] | None] = [None, None]
         self.following = True
+        self._data_end: float | None = None  # where the data ended on the x axis last time
         plot.disableAutoRange()
         plot.getViewBox().sigRangeChangedManually.connect(self._on_manual)
 
@@ -710,10 +711,19 @@ class FollowedRange:
         self.following = True
 
     def fit(self, bounds: tuple[float, float, float, float] | None) -> None:
-        """Follow data spanning ``(x0, x1, y0, y1)`` in view coordinates (log10 on a log axis)."""
-        if bounds is None or not self.following:
+        """Follow data spanning ``(x0, x1, y0, y1)`` in view coordinates (log10 on a log axis).
+
+        Data ending further left than last time are a new session (a restart, another lesson,
+        another x axis): the range then follows them afresh, even after a zoom or pan.
+        """
+        if bounds is None:
             return
         x0, x1, y0, y1 = bounds
+        if self._data_end is not None and x1 < self._data_end:
+            self.reset()
+        self._data_end = x1
+        if not self.following:
+            return
         new_x = follow_range(self._ranges[0], x0, x1, pad_low=self._pad_x_low)
         log_y = bool(self._plot.getAxis("left").logMode)
         new_y = follow_range(self._ranges[1], y0, y1, least=min_span(y0, y1, log=log_y))

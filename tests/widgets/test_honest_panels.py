@@ -111,3 +111,21 @@ def test_tick_labels_on_a_narrow_axis_never_overlap(qtbot, width, lo, hi):
     assert len(rects) >= (3 if width >= 600 else 1), [t for _, t in rects]
     for (a, ta), (b, tb) in itertools.pairwise(rects):
         assert a.right() + 4 <= b.left(), f"{ta!r} runs into {tb!r}"
+
+
+@pytest.mark.parametrize("panel_type", [LossCurvesPanel, AdaptiveLrPanel])
+def test_a_new_session_is_followed_afresh_even_after_a_zoom(shown, panel_type):
+    # another lesson with runs of the same names: the axes must not keep the last one's range
+    panel = shown(panel_type())
+    panel.set_runs(["SGD"], ["#0072b2"])
+    long_run = np.arange(1.0, 501.0)
+    values = 0.5 / np.sqrt(long_run)
+    data = values if panel_type is LossCurvesPanel else np.column_stack([values, values])
+    panel.set_curves([long_run], [data])
+    plot = panel._plot if panel_type is LossCurvesPanel else panel._plots[0]
+    plot.getViewBox().setRange(xRange=(100, 200), yRange=(-3, -2), padding=0)
+    plot.getViewBox().sigRangeChangedManually.emit([True, True])  # as a user's zoom does
+    short = np.arange(1.0, 11.0)
+    panel.set_curves([short], [data[:10]])
+    x0, x1 = plot.getViewBox().viewRange()[0]
+    assert x0 <= 1 and 10 <= x1 <= 20
