@@ -277,7 +277,10 @@ class _Basins:
             (view.xmin, view.xmax, view.ymin, view.ymax) if extent is None else extent)
         x0, x1, y0, y1 = self.extent
         diagonal = math.hypot(x1 - x0, y1 - y0)
-        self.radius = diagonal * RADIUS_FRACTION if radius is None else float(radius)
+        try:
+            self.radius = diagonal * RADIUS_FRACTION if radius is None else float(radius)
+        except (TypeError, ValueError):
+            self.radius = math.nan
         if not (math.isfinite(self.radius) and 0 < self.radius <= diagonal):
             raise ConfigError("radius", radius, f"a number > 0 and ≤ the extent's diagonal "
                                                 f"({diagonal:g})")

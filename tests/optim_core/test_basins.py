@@ -149,6 +149,7 @@ def test_other_torch_optimizers_step_the_batched_parameter():
     ({"extent": (0, 1, 0, math.nan)}, "extent"),
     ({"extent": "0,1,0"}, "extent"),
     ({"radius": -1.0}, "radius"),
+    ({"radius": "wide"}, "radius"),
     ({"dtype": "float16"}, "dtype"),
     ({"every": 0}, "every"),
 ])
