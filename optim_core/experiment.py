@@ -289,7 +289,9 @@ def check_batch_size(batch_size: int | None, problem: Problem, where: str) -> No
 def _refuse_unknown(config: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
     for key in config:
         if key not in known:
-            raise ConfigError(f"{where}{key}", config[key],
+            # a blank key would name no field: quote it
+            name = key if isinstance(key, str) and key.strip() else json.dumps(str(key))
+            raise ConfigError(f"{where}{name}", config[key],
                               f"unknown key; known: {', '.join(known)}")
 
 
