@@ -24,8 +24,6 @@ PANELS = ("loss", "accuracy", "boundary", "effective_lr", "update_ratio", "noise
 #: two moons with little noise: a small net can fit them, so validation losses fall far
 _MOONS = {"dataset": "moons", "n_samples": 600, "noise": 0.1, "hidden": [16, 16],
           "activation": "tanh"}
-#: the probes a lesson does not use are off, so the lessons load and play fast
-_QUIET = {"layer_stats_every": 0, "noise_scale_every": 0, "sharpness_every": 0}
 
 
 def _runs(optimizer: str, lrs: tuple[float, ...], name: str, **settings: Any) -> list[dict]:
@@ -40,17 +38,19 @@ LESSONS: list[dict[str, Any]] = [
         "section": "6. Practice",
         "experiment": {
             "network": _MOONS, "steps": 300, "batch_size": 32, "seed": 0, "dtype": "float32",
-            "eval_every": 10, **_QUIET,
+            "eval_every": 10, "layer_stats_every": 10, "noise_scale_every": 0,
+            "sharpness_every": 0,
             "runs": [*_runs("SGD", (0.03, 0.3, 3.0), "SGD"),
                      *_runs("Adam", (0.001, 0.01, 0.1), "Adam + L2", weight_decay=0.01),
                      *_runs("AdamW", (0.001, 0.01, 0.1), "AdamW", weight_decay=0.01)],
         },
-        "panels": ["loss", "accuracy", "boundary"],
+        "panels": ["loss", "accuracy", "boundary", "effective_lr"],
         "watch": (
             "SGD, Adam + L2 and AdamW, each at three lrs a decade apart, train one 2-16-16-2 "
             "net from the same weights on the same minibatches. Validation loss after 300 "
             "steps (untrained: 0.66): AdamW 0.22 / 0.008 / 0.0001 at lr 0.001 / 0.01 / 0.1; "
-            "SGD 0.24 / 0.094 / 0.001 at 0.03 / 0.3 / 3 — its good lrs lie 10–100× higher; "
+            "SGD 0.24 / 0.094 / 0.001 at 0.03 / 0.3 / 3 — its good lrs lie 10–100× higher "
+            "(the Layers tab: Adam's effective lrs spread per parameter, SGD's is one number); "
             "Adam + L2 (the same weight_decay 0.01) 0.23 / 0.23 / 0.048 — the coupled decay "
             "holds it back at every lr. Honestly: on a net this small AdamW out-tolerates SGD "
             "by a fraction of a decade only (sweep, four seeds: within 10× of its best over "

@@ -81,6 +81,9 @@ def lr_insensitivity(r: Runs) -> None:
     for label, value in quoted.items():  # the watch text's numbers, to its rounding
         assert value / 2 < loss[label] < 2 * value, (label, loss[label])
     assert round(untrained, 2) == 0.66
+    hist = {label: run["effective_lr_hist"][-1] for label, run in r.items()}  # (layers, bins)
+    assert ((hist["SGD lr=0.3"] > 0).sum(-1) == 1).all()  # SGD: one effective lr, its lr
+    assert ((hist["AdamW lr=0.01"] > 0).sum(-1) >= 5).all()  # Adam: one per parameter
     grid = log_grid(1e-4, 3, 14)
     experiment = copy.deepcopy(network_lesson("network-lr-insensitivity")["experiment"])
     experiment["runs"].append({"optimizer": "Adam", "lr": 0.01})  # plain Adam, for comparison
