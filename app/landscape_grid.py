@@ -49,6 +49,8 @@ class LandscapeGrid:
     title: str
     #: (levels, polylines): the isolines the panel draws, NaN rows between lines
     isolines: tuple[np.ndarray, np.ndarray] | None = None
+    #: known local maxima (Himmelblau's), marked too: Newton's method is drawn to them
+    maxima: tuple[tuple[float, float], ...] = ()
 
 
 def landscape_grid(problem: Problem, points: int = GRID_POINTS,
@@ -89,7 +91,8 @@ def landscape_grid(problem: Problem, points: int = GRID_POINTS,
     for level in levels:
         _check(cancelled)
         lines.append(isoline_polylines(x, y, field, [level]))
-    return LandscapeGrid(x=x, y=y, z=z, log_scale=log_scale, minima=minima,
+    maxima = tuple(tuple(float(c) for c in m.point) for m in getattr(problem, "maxima", ()))
+    return LandscapeGrid(x=x, y=y, z=z, log_scale=log_scale, minima=minima, maxima=maxima,
                          f_min=min(values) if values else None,
                          view=(v.xmin, v.xmax, v.ymin, v.ymax), title=title,
                          isolines=(levels, np.concatenate(lines) if lines else np.empty((0, 2))))

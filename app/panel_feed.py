@@ -119,8 +119,8 @@ class PanelFeed(QObject):
 
     def set_landscape(self, grid: LandscapeGrid) -> None:
         self.landscape.set_landscape(grid.x, grid.y, grid.z, log_scale=grid.log_scale,
-                                     minima=grid.minima, view=grid.view, title=grid.title,
-                                     isolines=grid.isolines)
+                                     minima=grid.minima, maxima=grid.maxima, view=grid.view,
+                                     title=grid.title, isolines=grid.isolines)
         if self.surface is not None:
             self.surface.set_landscape(grid.x, grid.y, grid.z, log_scale=grid.log_scale,
                                        minima=grid.minima)

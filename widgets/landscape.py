@@ -584,6 +584,12 @@ class LandscapePanel(QtWidgets.QWidget):
         )
         self._minima.setZValue(22)  # above trajectories, below current points
         self._plot.addItem(self._minima)
+        self._maxima = pg.ScatterPlotItem(  # where Newton's method is drawn to, too
+            symbol="t1", size=style.px(16), pxMode=True,
+            pen=pg.mkPen(style.FOREGROUND, width=style.px(1.2)), brush=style.brush("#ffffff"),
+        )
+        self._maxima.setZValue(22)
+        self._plot.addItem(self._maxima)
 
     def _style_colorbar(self) -> None:
         bar = self._colorbar
@@ -608,6 +614,7 @@ class LandscapePanel(QtWidgets.QWidget):
         view: tuple[float, float, float, float],
         title: str = "",
         isolines: tuple[np.ndarray, np.ndarray] | None = None,
+        maxima: Sequence[tuple[float, float]] = (),
     ) -> None:
         """Show the loss ``z[j, i] = f(x[i], y[j])`` sampled on a uniform grid.
 
@@ -639,6 +646,8 @@ class LandscapePanel(QtWidgets.QWidget):
         self._set_colorbar_ticks(lo, hi, log_scale)
         m = np.asarray(minima, dtype=float).reshape(-1, 2)
         self._minima.setData(m[:, 0], m[:, 1])
+        m = np.asarray(maxima, dtype=float).reshape(-1, 2)  # known local maxima, as triangles
+        self._maxima.setData(m[:, 0], m[:, 1])
         self._title = title
         self._view_window = tuple(float(v) for v in view)
         self._far = far_box(self._view_window)
@@ -761,6 +770,8 @@ class LandscapePanel(QtWidgets.QWidget):
         entries += [a.legend() for a in self._arrows.values() if a.shown()]
         if len(self._minima.data):
             entries.append(style.legend_entry("☆", style.FOREGROUND, "minimum"))
+        if len(self._maxima.data):
+            entries.append(style.legend_entry("△", style.FOREGROUND, "local maximum"))
         title = f"<b>{html.escape(self._title)}</b>" if self._title else ""
         body = style.join_entries(entries)
         self._legend.set_html(style.join_entries([t for t in (title, body) if t]))

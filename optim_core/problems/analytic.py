@@ -99,6 +99,11 @@ class Himmelblau(Problem):
             Minimum((3.5844283403304917, -1.8481265269644036), 0.0),
         )
 
+    @property
+    def maxima(self) -> tuple[Minimum, ...]:
+        """The local maximum the minima surround (refined by Newton's method to float64)."""
+        return (Minimum((-0.2708445906673476, -0.9230385564799815), 181.6165215225827),)
+
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         x, y = _xy(w)
         return (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2
