@@ -34,6 +34,7 @@ from app.animation import CANCELLED, Animator, animate_with_progress, window_ani
 from app.basins_window import BasinsWindow
 from app.batch_lab import BatchLabWindow
 from app.controls import Controls
+from app.curvature_view import install as install_curvature
 from app.export import trajectories_csv, write_text
 from app.formula_check import check_formulas, formula_entry
 from app.help_text import ABOUT, what_am_i_looking_at
@@ -61,6 +62,7 @@ from widgets import (
     LossCurvesPanel,
     configure_pyqtgraph,
 )
+from widgets.curvature import CurvaturePanel
 from widgets.style import presentation_scale
 from widgets.surface_view import SurfaceView
 
@@ -107,6 +109,7 @@ class MainWindow(QMainWindow):
         self.loss = LossCurvesPanel()
         self.noise = GradientNoisePanel()
         self.adaptive = AdaptiveLrPanel()
+        self.curvature_panel = CurvaturePanel()
         self.lessons = LessonPanel()
         self.lessons.set_lessons([LessonText(item.key, item.section, item.title, item.watch,
                                              item.try_next) for item in LESSONS], MORE)
@@ -148,11 +151,13 @@ class MainWindow(QMainWindow):
         self.loss_dock = self._dock("Training loss", "loss", self.loss, right)
         self.adaptive_dock = self._dock("Effective learning rate", "adaptive", self.adaptive, right)
         self.noise_dock = self._dock("Gradient noise", "noise", self.noise, right)
+        self.curvature_dock = self._dock("Curvature", "curvature", self.curvature_panel, right)
         self.splitDockWidget(self.playback_dock, self.runs_dock, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.runs_dock, self.problem_dock)
         self.tabifyDockWidget(self.problem_dock, self.lessons_dock)
         self.splitDockWidget(self.loss_dock, self.adaptive_dock, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.adaptive_dock, self.noise_dock)
+        self.tabifyDockWidget(self.noise_dock, self.curvature_dock)
         self.runs_dock.raise_()
         self.adaptive_dock.raise_()
         window_fit.fit_to_screen(self, QSize(*DEFAULT_SIZE))  # within the screen's free area
@@ -163,7 +168,7 @@ class MainWindow(QMainWindow):
     @property
     def docks(self) -> list[QDockWidget]:
         return [self.playback_dock, self.runs_dock, self.problem_dock, self.lessons_dock,
-                self.loss_dock, self.adaptive_dock, self.noise_dock]
+                self.loss_dock, self.adaptive_dock, self.noise_dock, self.curvature_dock]
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -188,6 +193,7 @@ class MainWindow(QMainWindow):
         engine.progress.connect(self._on_progress)
         engine.landscape.connect(self._on_landscape)
         engine.noise.connect(self._on_noise)
+        self.curvature = install_curvature(self)
         engine.message.connect(self.show_message)
         bar = c.playback
         bar.play_toggled.connect(lambda on: engine.play() if on else engine.pause())

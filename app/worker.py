@@ -35,6 +35,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 
 from app.landscape_grid import GridCancelled, LandscapeGrid, landscape_grid
 from app.noise_draws import NoiseDraws, noise_draws
+from optim_core.curvature_path import CurvaturePath, CurvatureTrack
 from optim_core.errors import ConfigError
 from optim_core.experiment import Experiment
 from optim_core.session import Session
@@ -47,6 +48,7 @@ SNAPSHOT_SHARE = 0.2  #: at most this share of the engine thread's time goes to 
 #: per curve, and a longer run keeps every 2nd, 4th… step, so a snapshot stays cheap to copy
 HISTORY_BUDGET = 16 * 2**20
 NOISE_HZ = 8  #: most gradient-noise pictures per second while playing
+CURVATURE_HZ = 8  #: most curvature updates per second while playing
 MAX_CHUNK_STEPS = 100_000
 RATE_WINDOW_SECONDS = 1.0  #: steps/s is measured over this much recent time
 
@@ -84,6 +86,7 @@ class Worker(QObject):
     progress = Signal(object)  # Progress
     landscape = Signal(int, object)  # generation, LandscapeGrid
     noise = Signal(int, object)  # generation, NoiseDraws
+    curvature = Signal(int, object)  # generation, CurvaturePath
     message = Signal(str)
 
     def __init__(self) -> None:
@@ -106,6 +109,9 @@ class Worker(QObject):
         self._last_noise = 0.0
         self._noise_run: int | None = None
         self._noise_generator = torch.Generator()
+        self._curvature_on = False
+        self._curvature: CurvatureTrack | None = None  # of this session since its last reset
+        self._last_curvature = 0.0
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
 
@@ -133,6 +139,7 @@ class Worker(QObject):
         session = self._guard(Session.from_experiment, experiment,
                               history_budget=HISTORY_BUDGET)
         self._session = session if isinstance(session, Session) else None
+        self._curvature = None
         self._set_playing(request.playing and self._session is not None)
         self._after_command()
 
@@ -176,6 +183,7 @@ class Worker(QObject):
         if self._session is not None:
             self._guard(self._session.reset)
             self._restart_clock()
+        self._curvature = None  # the steps' points are new
         self._after_command()
 
     @Slot(int)
@@ -221,6 +229,12 @@ class Worker(QObject):
         self._noise_run = run
         self._emit_noise()
 
+    @Slot(bool)
+    def set_curvature(self, on: bool) -> None:
+        """Whether to compute the curvature along the paths (the curvature panel is shown)."""
+        self._curvature_on = on
+        self._emit_curvature()
+
     @Slot()
     def shutdown(self) -> None:
         """Stop, move back to the GUI thread (to be freed there) and end the engine thread."""
@@ -250,6 +264,8 @@ class Worker(QObject):
             self._emit_progress()
         if now - self._last_noise >= 1 / NOISE_HZ:
             self._emit_noise()
+        if now - self._last_curvature >= 1 / CURVATURE_HZ:
+            self._emit_curvature()
 
     def _due_steps(self) -> int:
         """Steps to take now: a chunk of about CHUNK_SECONDS, or what the pace asks for."""
@@ -296,6 +312,7 @@ class Worker(QObject):
     def _after_command(self) -> None:
         self._emit_progress()
         self._emit_noise()
+        self._emit_curvature()
 
     def _emit_progress(self) -> None:
         if self._session is None:
@@ -336,6 +353,21 @@ class Worker(QObject):
         if isinstance(draws, NoiseDraws):
             self.noise.emit(self._generation, draws)
 
+    def _emit_curvature(self) -> None:
+        """Hessians along the paths not computed yet, and at the current points (engine thread)."""
+        session = self._session
+        self._last_curvature = time.perf_counter()
+        if session is None or not self._curvature_on:
+            return
+        if self._curvature is None:
+            self._curvature = CurvatureTrack(session.problem)
+        snapshot = self._guard(session.snapshot)
+        if not isinstance(snapshot, Snapshot):
+            return
+        path = self._guard(self._curvature.update, snapshot)
+        if isinstance(path, CurvaturePath):
+            self.curvature.emit(self._generation, path)
+
     def _guard(self, call: Any, *args: Any, **kwargs: Any) -> Any:
         """Run ``call`` and return its result (True for None); a ConfigError (False) or an engine
         failure (None) becomes a message instead of ending the thread."""
@@ -356,6 +388,7 @@ class Engine(QObject):
     progress = Signal(object)
     landscape = Signal(int, object)
     noise = Signal(int, object)
+    curvature = Signal(int, object)
     message = Signal(str)
 
     _load = Signal(object)
@@ -369,6 +402,7 @@ class Engine(QObject):
     _label = Signal(object, str)
     _batch_size = Signal(object)
     _noise_run = Signal(object)
+    _curvature_on = Signal(bool)
     _shutdown = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -387,11 +421,13 @@ class Engine(QObject):
             (self._hyperparameter, self._worker.set_hyperparameter),
             (self._label, self._worker.set_label), (self._batch_size, self._worker.set_batch_size),
             (self._noise_run, self._worker.set_noise_run), (self._shutdown, self._worker.shutdown),
+            (self._curvature_on, self._worker.set_curvature),
         ):
             ours.connect(theirs)
         self._worker.progress.connect(self.progress)
         self._worker.landscape.connect(self.landscape)
         self._worker.noise.connect(self.noise)
+        self._worker.curvature.connect(self.curvature)
         self._worker.message.connect(self.message)
         self._thread.start()
         # a script that forgets to stop the engine must not abort the interpreter at exit
@@ -437,6 +473,10 @@ class Engine(QObject):
 
     def set_noise_run(self, run: int | None) -> None:
         self._noise_run.emit(run)
+
+    def set_curvature(self, on: bool) -> None:
+        """Compute the curvature along the paths (emitted as ``curvature``) while ``on``."""
+        self._curvature_on.emit(bool(on))
 
     def is_running(self) -> bool:
         """Whether the engine thread is alive."""

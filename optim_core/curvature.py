@@ -57,7 +57,7 @@ class Curvature:
 
 def curvature_at(problem: Problem, points: Any) -> Curvature:
     """The Hessian (full batch) of ``problem`` at ``points`` ``(R, 2)`` and its eigensystem."""
-    w = torch.as_tensor(np.asarray(points, dtype=np.float64).reshape(-1, 2), dtype=torch.float64)
+    w = torch.tensor(np.array(points, dtype=np.float64).reshape(-1, 2), dtype=torch.float64)
     problem = problem.to("cpu", torch.float64)
     result = evaluate(problem, w, need_hessian=True)
     hessian = result.hessian
