@@ -79,7 +79,8 @@ LESSONS: list[dict[str, Any]] = [
             "SGD with momentum at batch size 32. Note the step where the training loss first "
             "falls below 0.05, and the gradient noise scale B_simple = tr(Σ)/‖G‖² (McCandlish "
             "et al. 2018), the batch size past which larger batches stop paying: noisy on this "
-            "net, but early in training its median is 30–70. Over three seeds, 8 → 32 samples "
+            "net, its median early in training is 30–70 (later it grows, as the gradient "
+            "shrinks). Over three seeds, 8 → 32 samples "
             "(4×) cut the steps to 0.05 by 2.6× or more; 64 → all 450 (7×) only by 1.3–1.5×, "
             "at 7× the computation per step. Past B_simple a bigger batch buys a more exact "
             "gradient, not fewer steps."
@@ -163,9 +164,9 @@ LESSONS: list[dict[str, Any]] = [
             "Full-batch gradient descent on a regression at two lrs. On a quadratic, GD is "
             "stable only while the curvature λ_max (the sharpness) is below 2/lr. Here "
             "training raises the sharpness until it reaches 2/lr, and there it hovers (Cohen "
-            "et al. 2021): from about 10 up to 20 for lr 0.1; for lr 0.2 it starts near its "
-            "edge, 10, and stays — halve the lr and the level doubles. The loss keeps falling, "
-            "though not monotonically: it spikes where the sharpness overshoots."
+            "et al. 2021): from about 10 up to 20 for lr 0.1; for lr 0.2 it swings about its "
+            "edge, 10, from the start — halve the lr and the level doubles. The loss keeps "
+            "falling, though not monotonically: it spikes where the sharpness overshoots."
         ),
         "try": (
             "Lower the lr to 0.02 (2/lr = 100): the sharpness levels off near 30, far below "
