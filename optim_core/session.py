@@ -42,6 +42,9 @@ from optim_core.stepper import RuleBlock, RuleStepper
 
 #: memory the records of one session may use before long runs are thinned out
 HISTORY_BUDGET_BYTES = 512 * 2**20
+#: A step of less than this many units of rounding of its weight is left out of the effective
+#: learning rate (NaN): Δw is a difference of two weights, so Δw / g would be off by > 0.1 %.
+WELL_CONDITIONED_ULPS = 1024
 DIVERGENCE_BOUND = 1e6
 
 
@@ -294,7 +297,10 @@ class Session:
         if not self._history.wants(self._step):
             return
         raw, clipped, before, full_grad, was_active, all_active = self._pending
-        effective_lr = (before - self._params) / raw
+        step = before - self._params
+        rounding = torch.finfo(self.dtype).eps * torch.maximum(before.abs(), self._params.abs())
+        effective_lr = torch.where(step.abs() > WELL_CONDITIONED_ULPS * rounding, step / raw,
+                                   float("nan"))
         if not all_active:
             keep = was_active[:, None]
             nan = float("nan")

@@ -16,8 +16,9 @@ class Snapshot:
     Row ``t`` describes step ``steps[t]`` (0 is the start). ``position``/``loss`` are the point
     reached at that step and the (full) loss there; ``grad`` is the gradient used to get there,
     before clipping, ``clipped`` whether clipping changed it, ``effective_lr`` the step actually
-    taken divided by that gradient, per coordinate (−Δw/g); ``full_grad`` the full-batch gradient at
-    the same point as ``grad`` and ``sample_grads`` the sample-gradients computed so far
+    taken divided by that gradient, per coordinate (−Δw/g; NaN where g = 0 or the step is too
+    small against the weight for the ratio to be well conditioned); ``full_grad`` the full-batch
+    gradient at the same point as ``grad`` and ``sample_grads`` the sample-gradients computed so far
     (finite-sum problems only); ``state`` the optimizer state after the step by torch name. Row 0
     holds NaN for what only a step produces. Rows thin out (every 2nd, 4th… step) in long runs.
 
