@@ -18,7 +18,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app import menus, window_fit
 from app.animation import CANCELLED, Animator, animate_with_progress, window_animation
+from app.autosave import Autosave, Recovery, pending_recovery
 from app.basins_window import BasinsWindow
 from app.batch_lab import BatchLabWindow
 from app.controls import Controls
@@ -124,6 +125,10 @@ class MainWindow(QMainWindow):
         self._show_state()
         self._restart("")
 
+        #: the experiment is saved a few seconds after each change, for recovery after a crash
+        self.autosave = Autosave(self.settings.data_dir, lambda: self.state.to_dict(), self)
+        self.recovery: Recovery | None = None
+        QTimer.singleShot(0, self._offer_recovery)
     # ------------------------------------------------------------------ building
     def _restored_state(self) -> SessionState:
         state = SessionState.default()
@@ -342,6 +347,7 @@ class MainWindow(QMainWindow):
         self.state = state
         self.setWindowModified(True)
         self._show_runs()
+        self.autosave.changed()
         if reason is not None:
             self._restart(reason)
         else:
@@ -733,6 +739,47 @@ class MainWindow(QMainWindow):
             self.actions.links[anchor].trigger()
 
     # ------------------------------------------------------------------ messages and help
+    # ------------------------------------------------------------------ crash recovery
+    def _offer_recovery(self) -> None:
+        """After a crash or a kill -9: offer the experiment being edited (without blocking)."""
+        self.recovery = None if self._closed else pending_recovery(self.settings.data_dir)
+        if self.recovery is None:
+            return
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(QMessageBox.Icon.Question, "Restore the experiment?",
+                          f"{TITLE} did not close properly. Restore the experiment you were "
+                          f"editing, autosaved at {self.recovery.when()}?",
+                          buttons.Ok | buttons.Discard, self)
+        box.button(buttons.Ok).setText("Restore")
+        box.button(buttons.Ok).clicked.connect(self.restore_recovery)
+        box.button(buttons.Discard).clicked.connect(self.discard_recovery)
+        box.setObjectName("recovery")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def restore_recovery(self) -> None:
+        """Load the experiment a crashed session left (a new, unsaved experiment)."""
+        recovery, self.recovery = self.recovery, None
+        if recovery is None:
+            return
+        try:
+            state = SessionState.from_dict(recovery.experiment)
+        except ConfigError as exc:
+            self.warn("Could not restore the experiment", str(exc))
+            return
+        state.speed = self.state.speed
+        self.state, self.path, self._lesson, self._selected_row = state, None, None, 0
+        self._show_state()
+        self.setWindowModified(True)
+        self.autosave.save_now()  # now this session's, until it closes
+        self._restart("restored the experiment autosaved before the crash")
+
+    def discard_recovery(self) -> None:
+        """Forget the experiment a crashed session left."""
+        recovery, self.recovery = self.recovery, None
+        if recovery is not None:
+            recovery.path.unlink(missing_ok=True)
+
     def show_message(self, text: str) -> None:
         """A message in the status bar (refusals, restarts, notices)."""
         self.statusBar().showMessage(text, MESSAGE_MS)
@@ -796,6 +843,8 @@ class MainWindow(QMainWindow):
         except (ConfigError, OSError) as exc:
             self.show_message(f"Could not autosave the experiment: {exc}")
 
+        else:
+            self.autosave.finish()  # a clean exit: nothing to recover next time
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
