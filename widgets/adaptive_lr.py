@@ -27,7 +27,7 @@ class AdaptiveLrPanel(QtWidgets.QWidget):
     """Per-parameter effective learning rate of every run over the steps (log scale)."""
 
     TITLE = "Effective learning rate per parameter"
-    NOTE = "absolute values; steps with g = 0 left out"
+    NOTE = "absolute values; steps with g = 0 or within rounding left out"
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
