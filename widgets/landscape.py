@@ -249,14 +249,18 @@ class _RunTrack:
             item.setZValue(z)
             plot.addItem(item)
         self.color = ""
+        self.dashed = False  # a run drawn exactly on top of an earlier one: its path dashed
         self.diverged = False
         self.start: tuple[float, float] | None = None  # where its start marker goes
         self.head: tuple[float, float] | None = None  # where its current-point marker goes
 
-    def set_color(self, color: str) -> None:
-        self.color = color
-        self.history.setPen(style.pen(color, 1.0))
-        self.path.setPen(style.pen(color, 2.5))
+    def set_color(self, color: str, dashed: bool = False) -> None:
+        self.color, self.dashed = color, dashed
+        line = QtCore.Qt.PenStyle.DashLine if dashed else None
+        self.history.setPen(style.pen(color, 1.0, line))
+        self.path.setPen(style.pen(color, 2.5, line))
+        # segments each restart the dash pattern: a dashed path is drawn as one
+        self.path.setSegmentedLineMode("off" if dashed else "on")
 
     def set_path(
         self, path: np.ndarray, box: tuple[float, float, float, float], screen: _Screen
@@ -656,10 +660,13 @@ class LandscapePanel(QtWidgets.QWidget):
         self._refresh_legend()
         self.reset_view()
 
-    def set_runs(self, labels: Sequence[str], colors: Sequence[str]) -> None:
+    def set_runs(self, labels: Sequence[str], colors: Sequence[str],
+                 dashed: Sequence[bool] = ()) -> None:
         """Declare the runs (one trajectory each, in ``colors[i]``); reuses existing items.
 
-        Paths drawn so far are kept when the labels are unchanged and dropped otherwise.
+        Run i's path is dashed where ``dashed[i]`` (a run drawn exactly on top of another: the
+        dashes let the one below show through). Paths drawn so far are kept when the labels are
+        unchanged and dropped otherwise.
         """
         if list(labels) != self._labels:
             self._paths = []
@@ -669,9 +676,10 @@ class LandscapePanel(QtWidgets.QWidget):
             self._tracks.append(_RunTrack(self._plot))
         while len(self._tracks) > len(self._labels):
             self._tracks.pop().remove(self._plot)
-        for track, color in zip(self._tracks, self._colors, strict=True):
-            if track.color != color:
-                track.set_color(color)
+        for i, (track, color) in enumerate(zip(self._tracks, self._colors, strict=True)):
+            dash = i < len(dashed) and bool(dashed[i])
+            if (track.color, track.dashed) != (color, dash):
+                track.set_color(color, dash)
         self._draw_paths()
         self._refresh_legend()
         self._redraw_arrows()

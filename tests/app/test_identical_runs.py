@@ -44,3 +44,12 @@ def test_the_table_and_the_legend_say_which_runs_are_one(make_window):
     assert "identical" not in rows[2]["summary"]
     legend = window.landscape._legend.plain_text()
     assert "SGD lr=0.1 N=16 (= run 1)" in legend and "N=1 (= run" not in legend
+
+
+def test_a_run_on_top_of_another_is_drawn_dashed(make_window):
+    window = make_window({"problem": "quadratic", "runs": [
+        SGD, {**SGD, "label": "again"}, {"optimizer": "Adam", "lr": 0.1}]})
+    tracks = window.landscape._tracks
+    assert [t.dashed for t in tracks] == [False, True, False]
+    style = tracks[1].path.opts["pen"].style()
+    assert style == style.DashLine and tracks[0].path.opts["pen"].style() == style.SolidLine
