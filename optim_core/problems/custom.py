@@ -49,7 +49,7 @@ class CustomFunction(Problem):
         self.expression = parse_expression(expression)
         self.formula = f"f(x, y) = {expression}"  # type: ignore[misc]
         self._view = View(*view)
-        self._minima, self.log_scale = _survey(expression, tuple(view))  # type: ignore[misc]
+        self._key = (expression, tuple(float(v) for v in view))
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any], field: str = "problem") -> Problem:
@@ -77,7 +77,13 @@ class CustomFunction(Problem):
 
     @property
     def minima(self) -> tuple[Minimum, ...]:
-        return self._minima
+        # found on first use (a few tenths of a second, then cached): by the engine thread that
+        # draws the landscape, not by the window that only checks the formula
+        return _minima(*self._key)
+
+    @property
+    def log_scale(self) -> bool:  # type: ignore[override]
+        return _spans_decades(*self._key)  # a 33 × 33 grid: about a millisecond
 
     def loss(self, w: torch.Tensor) -> torch.Tensor:
         return self.expression(w[..., 0], w[..., 1])
@@ -106,26 +112,30 @@ def _check_view(view: Any, field: str) -> tuple[float, float, float, float]:
 
 
 @functools.lru_cache(maxsize=64)
-def _survey(expression: str, view: tuple[float, float, float, float]
-            ) -> tuple[tuple[Minimum, ...], bool]:
-    """Minima in the view and whether to colour on a log scale; cached per formula and view."""
+def _minima(expression: str, view: tuple[float, float, float, float]) -> tuple[Minimum, ...]:
+    """The global minima in the view; cached per formula and view."""
+    return tuple(Minimum(point, value)
+                 for point, value in global_minima(_loss_of(expression), view))
+
+
+def _loss_of(expression: str) -> Any:
     formula = parse_expression(expression)
 
     def loss(w: torch.Tensor) -> torch.Tensor:
         return formula(w[..., 0], w[..., 1])
 
-    minima = tuple(Minimum(point, value) for point, value in global_minima(loss, view))
-    return minima, _spans_decades(loss, view)
+    return loss
 
 
-def _spans_decades(loss: Any, view: tuple[float, float, float, float]) -> bool:
+@functools.lru_cache(maxsize=64)
+def _spans_decades(expression: str, view: tuple[float, float, float, float]) -> bool:
     """True when the loss over the view spans orders of magnitude above its lowest value (the
     valley would be a white stripe on a linear scale)."""
     x0, x1, y0, y1 = view
     grid = torch.cartesian_prod(torch.linspace(x0, x1, 33, dtype=torch.float64),
                                 torch.linspace(y0, y1, 33, dtype=torch.float64))
     with torch.no_grad():
-        values = loss(grid)
+        values = _loss_of(expression)(grid)
     values = values[torch.isfinite(values)]
     if len(values) < 2:
         return False

@@ -254,3 +254,15 @@ def test_the_cli_refuses_with_status_2_and_one_line(
     assert captured.err.startswith("error: problem.expression: ")
     assert captured.err.count("\n") == 1
     assert not out.exists() and not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
+
+
+def test_building_the_problem_only_parses_minima_are_found_on_first_use() -> None:
+    """The window builds problems on its own thread: that must not search for minima."""
+    from optim_core.problems import custom as module
+
+    before = module._minima.cache_info().misses
+    problem = make_problem(custom("x**2 + 3*y**2 + sin(5*x)", [-2, 2, -2, 2]))
+    assert isinstance(problem.log_scale, bool) and problem.title
+    assert module._minima.cache_info().misses == before
+    assert len(problem.minima) == 1
+    assert module._minima.cache_info().misses == before + 1
