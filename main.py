@@ -72,19 +72,22 @@ def main(argv: list[str] | None = None) -> int:
         except ConfigError as exc:
             print(f"optimizer-lab: {exc}", file=sys.stderr)
             return 2
+    ask_device = False  # a file for a device this PC lacks: the window offers the CPU
     if args.experiment:
         try:
             state = SessionState.from_dict(read_json(args.experiment))
         except ConfigError as exc:
-            print(f"optimizer-lab: {args.experiment}: {exc}", file=sys.stderr)
-            return 2
+            if exc.field != "device" or scripted:
+                print(f"optimizer-lab: {args.experiment}: {exc}", file=sys.stderr)
+                return 2
+            ask_device = True
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Optimizer Lab")
     app.setDesktopFileName("optimizer-lab")  # matches the installed .desktop entry and its icon
     app.setWindowIcon(QIcon.fromTheme("optimizer-lab"))  # the installed hicolor icon, if any
     settings = Settings.ephemeral() if scripted else Settings()
     apply_presentation_scale(app, args.presentation or settings.presentation_scale())
-    window = MainWindow(state, settings, path=args.experiment)
+    window = MainWindow(state, settings, path=None if ask_device else args.experiment)
     if args.lesson:
         window.open_lesson(args.lesson)
     try:
@@ -102,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             window.set_steps(args.steps)
         close_on_interrupt(window)
         window.show()
+        if ask_device:
+            window.open_experiment(args.experiment)  # run it on the CPU instead, or cancel
         status = app.exec()
         while window.rebuild_requested:  # presentation mode switched: same experiment, redrawn
             window = _rebuilt(app, window)

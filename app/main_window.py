@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import menus, window_fit
+from app import device_choice, menus, window_fit
 from app.animation import CANCELLED, Animator, animate_with_progress, window_animation
 from app.autosave import Autosave, Recovery, pending_recovery
 from app.basins_window import BasinsWindow
@@ -629,19 +629,35 @@ class MainWindow(QMainWindow):
         self._restart("a new experiment")
 
     def open_experiment(self, path: str | Path) -> bool:
-        """Load an experiment file; an invalid one is refused and the current runs go on."""
+        """Load an experiment file; an invalid one is refused and the current runs go on.
+
+        A file asking for a device this computer lacks may run on the CPU instead (asked)."""
+        config: Any = None
+        moved = False
         try:
-            state = SessionState.from_dict(read_json(path))
+            config = read_json(path)
+            state = SessionState.from_dict(config)
         except ConfigError as exc:
-            self.warn("Could not open the experiment", f"{Path(path).name}: {exc}")
-            return False
+            if not device_choice.missing_device(config, exc):
+                self.warn("Could not open the experiment", f"{Path(path).name}: {exc}")
+                return False
+            if not device_choice.ask_run_on_cpu(self, Path(path).name, config["device"],
+                                                ", ".join(available_devices())):
+                return False
+            try:
+                state = SessionState.from_dict(device_choice.on_cpu(config))
+            except ConfigError as again:
+                self.warn("Could not open the experiment", f"{Path(path).name}: {again}")
+                return False
+            moved = True
         state.speed = self.state.speed
         self.state, self.path, self._selected_row = state, Path(path), 0
         self._lesson = None
         self.settings.add_recent(path)
         self._show_state()
-        self.setWindowModified(False)
-        self._restart(f"opened {Path(path).name}")
+        self.setWindowModified(moved)  # moved to the CPU: differs from the file
+        self._restart(f"opened {Path(path).name}" + (
+            f" on the CPU (it asked for {config['device']!r})" if moved else ""))
         return True
 
     def save_to(self, path: str | Path) -> bool:
