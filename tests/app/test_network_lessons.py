@@ -156,6 +156,9 @@ def weight_decay(r: Runs) -> None:
         layers = l2["weight_norm"][-1]
         assert layers.max() < 1.4 * layers.min(), layers  # every layer about the same
         assert final(l2) > final(adamw) and final(l2) > final(adam), seed
+        accuracy = [final(run, "val_accuracy") for run in (adam, l2, adamw)]
+        assert accuracy[1] < min(accuracy[0], accuracy[2]) and accuracy[1] < 0.88, accuracy
+        assert min(accuracy[0], accuracy[2]) > 0.89, accuracy
     strong = play("network-weight-decay", run=2, weight_decay=1.0)["AdamW, weight_decay=0.01"]
     assert total_norm(strong) < 0.6 * total_norm(r["AdamW, weight_decay=0.01"])
 
