@@ -66,7 +66,7 @@ def test_axes_are_proportional_to_curvature_and_dashed_when_negative(qtbot) -> N
     plot.setYRange(-4, 4, padding=0)
     axes = CurvatureAxes(plot)
     axes.set_axes((1.0, 1.0), (-1.0, 4.0), np.array([[1.0, 0.0], [0.0, 1.0]]))
-    (x_min, y_min), (x_max, y_max) = axes.segments()
+    (x_min, y_min), (_, y_max) = axes.segments()
     diagonal = float(np.hypot(*[hi - lo for lo, hi in plot.getViewBox().viewRange()]))
     assert (y_max[1] - y_max[0]) / 2 == pytest.approx(LONGEST * diagonal)
     assert (x_min[1] - x_min[0]) / 2 == pytest.approx(LONGEST * diagonal / 4)
