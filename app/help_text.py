@@ -22,6 +22,12 @@ PANELS = (
     ("Gradient noise", "for problems that are a mean over samples: how minibatch gradients of N "
      "samples scatter around the full-batch gradient, with the normal curve of standard error "
      "σ/√N (variance σ²/N). Change the batch size and watch the spread follow 1/√N."),
+    ("Curvature", "the Hessian H at the selected run's point, its eigenvalues λ_min ≤ λ_max and "
+     "eigenvectors (drawn as two axes on the landscape, length ∝ curvature; dashed where λ < 0) "
+     "and the condition number λ_max/λ_min. Along a direction of curvature λ, gradient descent "
+     "is stable iff lr < 2/λ, heavy-ball momentum β iff lr < 2(1 + β)/λ: each run's lr is read "
+     "against its limit, and the plot shows λ_min and λ_max over the steps with the lr's limit "
+     "dashed — SGD zigzags once λ_max crosses it; Newton heads for a saddle where λ_min < 0."),
 )
 
 
