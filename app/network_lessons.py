@@ -52,9 +52,10 @@ LESSONS: list[dict[str, Any]] = [
             "SGD 0.24 / 0.094 / 0.001 at 0.03 / 0.3 / 3 — its good lrs lie 10–100× higher "
             "(the Layers tab: Adam's effective lrs spread per parameter, SGD's is one number); "
             "Adam + L2 (the same weight_decay 0.01) 0.23 / 0.23 / 0.048 — the coupled decay "
-            "holds it back at every lr. Honestly: on a net this small AdamW out-tolerates SGD "
-            "by a fraction of a decade only (sweep, four seeds: within 10× of its best over "
-            "0–1 decade of lr, SGD 0–0.7), and plain Adam is as tolerant as AdamW."
+            "holds it back wherever AdamW gets anywhere. Honestly: on a net this small AdamW "
+            "out-tolerates SGD by a fraction of a decade only (sweep, four seeds: within 10× of "
+            "its best over 0–1 decade of lr, SGD 0–0.7), and plain Adam is as tolerant as "
+            "AdamW."
         ),
         "try": (
             "Set Adam + L2's weight_decay to 0: it matches AdamW at every lr. Or save this "

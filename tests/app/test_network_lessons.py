@@ -184,7 +184,7 @@ def edge_of_stability(r: Runs) -> None:
         first = runs["GD lr=0.1 (2/lr = 20)"]["sharpness"][0]
         assert first < 0.8 * 20, (seed, first)  # it rises to the edge
     stable = play("network-edge-of-stability", run=0, lr=0.02)["GD lr=0.1 (2/lr = 20)"]
-    assert np.max(stable["sharpness"]) < 0.5 * 2 / 0.02
+    assert 25 < np.max(stable["sharpness"]) < 35  # "levels off near 30", far below 100
     assert np.all(np.diff(stable["loss"]) <= 0)  # and the loss falls smoothly
 
 
