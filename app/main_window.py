@@ -864,5 +864,6 @@ class MainWindow(QMainWindow):
             self.autosave.finish()  # a clean exit: nothing to recover next time
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
+        self.feed.stop()  # no frame after this: its timer goes with the window
         super().closeEvent(event)
 

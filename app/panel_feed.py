@@ -91,6 +91,8 @@ class PanelFeed(QObject):
         self.surface = None
         self.loss.x_axis_changed.connect(lambda _text: self._mark("loss"))
         self._stopped = False
+        #: panels the window says are behind another dock's tab (isVisible() is still true)
+        self._shown: dict[str, bool] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -150,6 +152,15 @@ class PanelFeed(QObject):
                               draws.n_samples, self.roster.labels[r], self.roster.colors[r])
         self.points["noise"] = len(draws.draws)
 
+    def set_shown(self, name: str, shown: bool) -> None:
+        """Whether panel ``name`` can be seen (False: its dock is behind another's tab); a
+        hidden panel is not drawn, and is drawn when it comes to the front."""
+        self._shown[name] = shown
+
+    def is_shown(self, name: str) -> bool:
+        """Whether panel ``name`` is on screen (visible, and not behind another dock's tab)."""
+        return self._panel(name).isVisible() and self._shown.get(name, True)
+
     def clear(self) -> None:
         """Forget the progress (a new session is coming)."""
         self.progress = None
@@ -162,7 +173,7 @@ class PanelFeed(QObject):
         A curve panel not due yet waits even when the landscape is drawn (the engine thread gets
         that time), unless ``now``. Returns whether one was drawn."""
         progress = self.progress
-        stale = [name for name in PANELS if name in self._stale and self._panel(name).isVisible()]
+        stale = [name for name in PANELS if name in self._stale and self.is_shown(name)]
         if progress is None or not stale:
             return False
         others = [name for name in stale if name != "landscape"]

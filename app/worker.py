@@ -376,8 +376,8 @@ class Worker(QObject):
         except ConfigError as exc:
             self.message.emit(str(exc))
             return False
-        except (RuntimeError, ValueError, TypeError, IndexError, MemoryError) as exc:
-            self.message.emit(f"The engine stopped: {exc}")
+        except Exception as exc:  # any fault stops this job, never the thread
+            self.message.emit(f"The engine stopped: {str(exc) or type(exc).__name__}")
             return None
         return True if result is None else result
 
