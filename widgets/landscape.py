@@ -203,6 +203,31 @@ class _Screen:
         return self.px > 0 and self.py > 0 and self.width > 0
 
 
+#: paths closer than this everywhere (pixels) are drawn as one line: the later one is dashed
+COINCIDE_PX = 1.5
+
+
+def coinciding(paths: Sequence[np.ndarray], screen: _Screen) -> list[bool]:
+    """For each path, whether it lies within :data:`COINCIDE_PX` of an earlier one at every
+    recorded step so far (Adam and Adam with β = (0.9, 0.9) over their first steps): drawn
+    solid, it would hide that one completely."""
+    out = [False] * len(paths)
+    if not screen.usable():
+        return out
+    scale = np.array([1.0 / screen.px, 1.0 / screen.py])
+    for j, q in enumerate(paths):
+        for p in paths[:j]:
+            if q.shape[0] < 2 or q.shape != p.shape:
+                continue
+            with np.errstate(invalid="ignore"):
+                gap = np.abs((q - p) * scale).max(axis=1)
+            both = np.isfinite(gap)
+            if both.any() and bool((gap[both] <= COINCIDE_PX).all()):
+                out[j] = True
+                break
+    return out
+
+
 def simplify(p: np.ndarray, screen: _Screen) -> np.ndarray:
     """Drop each row that lies in the same ``CELL_PX``-pixel cell as the row before it.
 
@@ -548,6 +573,7 @@ class LandscapePanel(QtWidgets.QWidget):
         self._labels: list[str] = []
         self._colors: list[str] = []
         self._tracks: list[_RunTrack] = []
+        self._dashed: list[bool] = []  # runs identical to an earlier one (see set_runs)
         self._markers = _Markers(self._plot)
         self._paths: list[np.ndarray] = []
         self._arrows = {kind: _ArrowSet(kind, self._plot) for kind in ARROW_KINDS}
@@ -665,7 +691,8 @@ class LandscapePanel(QtWidgets.QWidget):
         """Declare the runs (one trajectory each, in ``colors[i]``); reuses existing items.
 
         Run i's path is dashed where ``dashed[i]`` (a run drawn exactly on top of another: the
-        dashes let the one below show through). Paths drawn so far are kept when the labels are
+        dashes let the one below show through), and while it coincides on screen with an earlier
+        run's path (:func:`coinciding`). Paths drawn so far are kept when the labels are
         unchanged and dropped otherwise.
         """
         if list(labels) != self._labels:
@@ -676,6 +703,7 @@ class LandscapePanel(QtWidgets.QWidget):
             self._tracks.append(_RunTrack(self._plot))
         while len(self._tracks) > len(self._labels):
             self._tracks.pop().remove(self._plot)
+        self._dashed = [bool(d) for d in dashed]
         for i, (track, color) in enumerate(zip(self._tracks, self._colors, strict=True)):
             dash = i < len(dashed) and bool(dashed[i])
             if (track.color, track.dashed) != (color, dash):
@@ -743,8 +771,13 @@ class LandscapePanel(QtWidgets.QWidget):
     def _draw_paths(self, *_: object) -> None:
         before = [t.diverged for t in self._tracks]
         screen = _Screen.of(self._plot.getViewBox())
-        for i, track in enumerate(self._tracks):
-            path = self._paths[i] if i < len(self._paths) else np.empty((0, 2))
+        paths = [self._paths[i] if i < len(self._paths) else np.empty((0, 2))
+                 for i in range(len(self._tracks))]
+        hidden = coinciding(paths, screen)
+        for i, (track, path) in enumerate(zip(self._tracks, paths, strict=True)):
+            dash = hidden[i] or (i < len(self._dashed) and self._dashed[i])
+            if dash != track.dashed:
+                track.set_color(track.color, dash)
             track.set_path(path, self._far, screen)
         self._markers.draw(self._tracks)
         if before != [t.diverged for t in self._tracks]:

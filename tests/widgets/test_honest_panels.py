@@ -10,7 +10,13 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtGui, QtWidgets
 
-from widgets import AdaptiveLrPanel, LossCurvesPanel, configure_pyqtgraph, style
+from widgets import (
+    AdaptiveLrPanel,
+    LandscapePanel,
+    LossCurvesPanel,
+    configure_pyqtgraph,
+    style,
+)
 from widgets.style import MIN_LOG_SPAN, MIN_RELATIVE_SPAN, follow_range
 
 SIZE_HINTS = "does not support propagateSizeHints"
@@ -129,3 +135,20 @@ def test_a_new_session_is_followed_afresh_even_after_a_zoom(shown, panel_type):
     panel.set_curves([short], [data[:10]])
     x0, x1 = plot.getViewBox().viewRange()[0]
     assert x0 <= 1 and 10 <= x1 <= 20
+
+
+def test_a_path_on_top_of_another_is_dashed_while_it_coincides(shown):
+    # Adam and Adam with β = (0.9, 0.9) share their first steps: one solid line would hide one
+    panel = shown(LandscapePanel())
+    x = np.linspace(-2.0, 2.0, 50)
+    xx, yy = np.meshgrid(x, x)
+    panel.set_landscape(x, x, xx**2 + yy**2, log_scale=False, minima=[], view=(-2, 2, -2, 2))
+    panel.set_runs(["Adam", "Adam β=(0.9, 0.9)", "SGD"], ["#0072b2", "#d55e00", "#009e73"])
+    t = np.linspace(0.0, 1.0, 20)[:, None]
+    first = np.hstack([-1.5 + t, 1.0 - t])
+    panel.set_trajectories([first, first + 1e-4, first * 0.5])
+    assert [track.dashed for track in panel._tracks] == [False, True, False]
+    later = np.vstack([first, [[0.5, 0.5]]])
+    panel.set_trajectories([later, np.vstack([first, [[-0.5, 0.5]]]), np.vstack([first * 0.5,
+                                                                                 [[0, 0]]])])
+    assert [track.dashed for track in panel._tracks] == [False, False, False]  # apart now
