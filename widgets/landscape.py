@@ -220,6 +220,8 @@ def coinciding(paths: Sequence[np.ndarray], screen: _Screen) -> list[bool]:
             if q.shape[0] < 2 or q.shape != p.shape:
                 continue
             with np.errstate(invalid="ignore"):
+                if np.abs((q[-1] - p[-1]) * scale).max() > COINCIDE_PX:
+                    continue  # apart now (most pairs): no need to look at every step
                 gap = np.abs((q - p) * scale).max(axis=1)
             both = np.isfinite(gap)
             if both.any() and bool((gap[both] <= COINCIDE_PX).all()):
