@@ -139,10 +139,9 @@ class Model:
             if layer.kind == "linear":
                 weight, bias = next(pieces).view(r, *layer.shape), next(pieces)
                 inputs = h
-                if h.dim() == 2:  # the inputs of all runs: (B, in) @ (R, in, out)
-                    h = torch.matmul(h, weight.transpose(1, 2)) + bias[:, None, :]
-                else:
-                    h = torch.baddbmm(bias[:, None, :], h, weight.transpose(1, 2))
+                if h.dim() == 2:  # the same inputs for all runs: a broadcast view, no copy
+                    h = h.expand(r, *h.shape)
+                h = torch.baddbmm(bias[:, None, :], h, weight.transpose(1, 2))
                 if trace is not None:
                     trace.append((inputs, h))
             elif layer.kind == "conv":

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -116,23 +117,43 @@ def layer_stats(model: Model, before: torch.Tensor, after: torch.Tensor, grad: t
                 ) -> dict[str, torch.Tensor]:
     """Per run and weighted layer ``(R, L)``: ``grad_norm``, ``weight_norm`` (after the step),
     ``update_ratio`` ‖Δw‖/‖w‖ (w before the step), and ``effective_lr_hist`` ``(R, L, bins)``:
-    counts of log₁₀|Δw/g| over :data:`ELR_EDGES` (parameters with g = 0 left out)."""
+    counts of log₁₀|Δw/g| over :data:`ELR_EDGES` (parameters with g = 0 left out).
+
+    Every quantity is a segment sum over the flat vector (one scatter for all layers), so the
+    cost does not grow with the number of layers.
+    """
+    r, dtype, device = before.shape[0], before.dtype, before.device
+    layer = _layer_ids(model, device)
+    layers = len(model.layer_slices())
+    low, high = float(ELR_EDGES[0]), float(ELR_EDGES[-1])
+    bins = len(ELR_EDGES) - 1
     delta = after - before
-    rows = {"grad_norm": [], "weight_norm": [], "update_ratio": [], "effective_lr_hist": []}
-    edges = ELR_EDGES.to(before.device, before.dtype)
-    bins = len(edges) - 1
-    for _, span in model.layer_slices():
-        g, d, w = grad[:, span], delta[:, span], before[:, span]
-        rows["grad_norm"].append(torch.linalg.vector_norm(g, dim=1))
-        rows["weight_norm"].append(torch.linalg.vector_norm(after[:, span], dim=1))
-        rows["update_ratio"].append(torch.linalg.vector_norm(d, dim=1)
-                                    / torch.linalg.vector_norm(w, dim=1))
-        ratio = torch.log10((d / g).abs())
-        index = torch.bucketize(ratio.clamp(edges[0], edges[-1]), edges[1:-1])
-        counts = torch.zeros(g.shape[0], bins, dtype=before.dtype, device=before.device)
-        counts.scatter_add_(1, index, torch.isfinite(ratio).to(before.dtype))
-        rows["effective_lr_hist"].append(counts)
-    return {k: torch.stack(v, dim=1) for k, v in rows.items()}
+
+    def layer_norms(values: torch.Tensor) -> torch.Tensor:
+        sums = torch.zeros(r, layers, dtype=dtype, device=device)
+        return sums.index_add_(1, layer, values * values).sqrt_()
+
+    grad_norm, weight_norm = layer_norms(grad), layer_norms(after)
+    update_ratio = layer_norms(delta).div_(layer_norms(before))
+    logs = (delta / grad).abs_().log10_()
+    counted = torch.isfinite(logs).to(dtype)
+    # the bin of each log₁₀|Δw/g| by arithmetic on the equal-width edges (outliers clamp into
+    # the first or last bin), then one bincount over (run, layer, bin) cells
+    index = logs.sub_(low).mul_(bins / (high - low)).nan_to_num_(0.0).floor_()
+    index = index.clamp_(0, bins - 1).long() + (layer * bins)
+    index += torch.arange(r, device=device)[:, None] * (layers * bins)
+    counts = torch.bincount(index.flatten(), weights=counted.flatten(),
+                            minlength=r * layers * bins)
+    return {"grad_norm": grad_norm, "weight_norm": weight_norm, "update_ratio": update_ratio,
+            "effective_lr_hist": counts.to(dtype).view(r, layers, bins)}
+
+
+@functools.lru_cache(maxsize=8)
+def _layer_ids(model: Model, device: torch.device) -> torch.Tensor:
+    """The weighted layer each parameter of the flat vector belongs to ``(P,)``."""
+    sizes = [span.stop - span.start for _, span in model.layer_slices()]
+    return torch.repeat_interleave(torch.arange(len(sizes), device=device),
+                                   torch.tensor(sizes, device=device))
 
 
 def probe_size(n_train: int, wanted: int) -> int:

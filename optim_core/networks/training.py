@@ -35,9 +35,10 @@ from optim_core.stepper import RuleBlock, RuleStepper
 HISTORY_BUDGET_BYTES = 512 * 2**20
 #: samples of the fixed probe batches for the noise scale and the sharpness
 NOISE_PROBE = 128
-SHARPNESS_PROBE = 256
-#: training samples the training-set loss and accuracy are measured on (a fixed subset)
-TRAIN_EVAL = 2048
+SHARPNESS_PROBE = 128
+#: samples the training- and validation-set loss and accuracy are measured on (fixed subsets)
+TRAIN_EVAL = 512
+VAL_EVAL = 512
 #: a run whose weights grow past this (in absolute value) has diverged, as in the 2D lab
 DIVERGENCE_BOUND = 1e6
 #: weight rows kept for landscape slices (thinned beyond)
@@ -248,8 +249,9 @@ class TrainingSession:
     def _evaluate_sets(self, step: int) -> None:
         values = {}
         subset = self._train_eval
+        val = slice(0, VAL_EVAL)
         for name, x, y in (("train", self.data.train_x[subset], self.data.train_y[subset]),
-                           ("val", self.data.val_x, self.data.val_y)):
+                           ("val", self.data.val_x[val], self.data.val_y[val])):
             if len(x) == 0:
                 nan = torch.full((self.n_runs,), float("nan"), dtype=self.dtype,
                                  device=self.device)
@@ -278,7 +280,7 @@ class TrainingSession:
             start = None
         value, self._sharp_vectors = probes.sharpness(
             self.model, self._params, self.data.train_x[idx], self.data.train_y[idx], start,
-            iterations=20 if start is None else 6)
+            iterations=12 if start is None else 4)
         self.sharpness_record.append(step, self._elapsed, {"sharpness": self._masked(value)})
 
     def _record_weights(self, step: int) -> None:

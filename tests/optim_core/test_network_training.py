@@ -118,3 +118,20 @@ def test_decision_regions_of_two_classes_are_probabilities() -> None:
     digits = session([{"optimizer": "SGD"}], network={"dataset": "digits", "hidden": [4]})
     with pytest.raises(ValueError):
         digits.decision_grid((0, 1, 0, 1))
+
+
+def test_effective_lr_histograms_count_log_ratios_per_layer() -> None:
+    s = session([{"optimizer": "Adam", "lr": 0.05}, {"optimizer": "SGD", "lr": 0.3}])
+    s.step(3)
+    before = s.current_params()
+    grad = torch.randn_like(before)
+    grad[0, :7] = 0.0  # parameters without a gradient are left out
+    after = before - 0.01 * grad * torch.rand_like(before)
+    counts = probes.layer_stats(s.model, before, after, grad)["effective_lr_hist"].numpy()
+    edges = probes.ELR_EDGES.numpy()
+    for r in range(2):
+        for i, (_, span) in enumerate(s.model.layer_slices()):
+            ratio = ((after - before)[r, span] / grad[r, span]).abs().numpy()
+            logs = np.log10(ratio[np.isfinite(np.log10(ratio))])
+            expected, _ = np.histogram(np.clip(logs, edges[0], edges[-1]), bins=edges)
+            np.testing.assert_array_equal(counts[r, i], expected)
