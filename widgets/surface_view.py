@@ -63,6 +63,7 @@ class SurfaceView(QtWidgets.QWidget):
         self.gl = None  #: the GLViewWidget, once shown with OpenGL available
         self.reason: str | None = None
         self._grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._level = np.empty((0, 0))  # the surface's colour position, 0…1, per grid point
         self._minima = np.empty((0, 2))
         self._colors: list[str] = []
         self._paths: list[np.ndarray] = []
