@@ -79,6 +79,7 @@ class RuleStepper:
         self.clip_norm: torch.Tensor | None = None
         self.clip_value: torch.Tensor | None = None
         self._version = 0  # bumped by every change of a hyperparameter
+        self.steps_taken = 0
 
     def _make_blocks(self) -> list[RuleBlock]:
         blocks: dict[str, RuleBlock] = {}
@@ -99,6 +100,7 @@ class RuleStepper:
     def reset(self, params: torch.Tensor) -> None:
         """Fresh optimizer state (and schedules) for every run at ``params`` ``(R, P)``."""
         self._update_clipping()
+        self.steps_taken = 0
         for block in self.blocks:
             block.build_view(params)
             block.start_clock()
@@ -147,6 +149,10 @@ class RuleStepper:
         block.build_view(like)
         if block.torch_block is not None:
             block.torch_block.set_hyperparameter(row, name, value)
+        if block.clock is not None:  # the schedules scale the new values from where they are
+            block.start_clock()
+            for _ in range(self.steps_taken):
+                block.clock.advance()
         return value
 
     def block_of(self, run: int) -> RuleBlock:
@@ -167,6 +173,7 @@ class RuleStepper:
         closure_for: ClosureFactory | None = None,
     ) -> torch.Tensor:
         """New params ``(R, P)`` after step number ``step`` with the (clipped) ``grad``."""
+        self.steps_taken = step
         if len(self.blocks) == 1 and isinstance(self.blocks[0].index, slice):
             return self._step_block(self.blocks[0], params, grad, step, hessian, closure_for)
         out = params.clone()

@@ -135,3 +135,14 @@ def test_effective_lr_histograms_count_log_ratios_per_layer() -> None:
             logs = np.log10(ratio[np.isfinite(np.log10(ratio))])
             expected, _ = np.histogram(np.clip(logs, edges[0], edges[-1]), bins=edges)
             np.testing.assert_array_equal(counts[r, i], expected)
+
+
+def test_a_changed_lr_follows_the_runs_schedule_from_where_it_is() -> None:
+    schedule = {"name": "StepLR", "step_size": 2, "gamma": 0.5}
+    s = session([{"optimizer": "SGD", "lr": 0.1, "schedule": schedule}])
+    s.step(4)  # two decays: the next step uses 0.1 / 4
+    assert s.rules.current_lr() == [pytest.approx(0.025)]
+    s.set_hyperparameter(0, "lr", 0.4)
+    assert s.rules.current_lr() == [pytest.approx(0.1)]
+    s.step(2)
+    assert s.rules.current_lr() == [pytest.approx(0.05)]
