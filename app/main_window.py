@@ -42,6 +42,7 @@ from app.help_text import ABOUT, what_am_i_looking_at
 from app.landscape_grid import LandscapeGrid
 from app.lessons import LESSONS, MORE, Lesson, lesson
 from app.lr_sweep import LrSweepWindow
+from app.network_workbench import NetworkWorkbench
 from app.noise_draws import NoiseDraws
 from app.panel_feed import PanelFeed, Roster
 from app.schedule_view import edited_schedule, picked_schedule, show_schedule
@@ -84,7 +85,7 @@ def problem_descriptions() -> list[dict[str, Any]]:
 
 
 #: the labs opened from the Lab menu, each with a worker thread of its own
-LAB_WINDOWS = (BatchLabWindow, LrSweepWindow, BasinsWindow)
+LAB_WINDOWS = (BatchLabWindow, LrSweepWindow, BasinsWindow, NetworkWorkbench)
 
 class MainWindow(QMainWindow):
     """Optimizer Lab's window. ``settings`` defaults to the user's; ``state`` to the last

@@ -18,6 +18,7 @@ from app.basins_window import BasinsWindow
 from app.batch_lab import BatchLabWindow
 from app.lessons import LESSONS
 from app.lr_sweep import LrSweepWindow
+from app.network_workbench import NetworkWorkbench
 from app.presentation import SCALES
 from widgets.style import presentation_scale
 
@@ -77,6 +78,8 @@ def build(window: MainWindow) -> Actions:
                                          lambda: window.open_lab(BatchLabWindow))
     actions.links["lab:sweep"] = _action(window, lab, "Learning-rate sweep…", "Ctrl+L",
                                          lambda: window.open_lab(LrSweepWindow))
+    actions.links["lab:network"] = _action(window, lab, "Network workbench…", "Ctrl+Shift+N",
+                                           lambda: window.open_lab(NetworkWorkbench))
     actions.links["lab:basins"] = _action(window, lab, "Basins of attraction…", None,
                                           lambda: window.open_lab(BasinsWindow))
     help_menu = bar.addMenu("&Help")

@@ -1,0 +1,119 @@
+"""Loss and accuracy while a network trains: per run, on the training and the validation set.
+
+Two plots side by side. Loss (log axis): each step's minibatch loss as a faint line, the loss on
+the training set as a solid line and on the validation set as a dashed one, in the run's colour.
+Accuracy: training solid, validation dashed (absent for a regression). The x axis — steps,
+samples seen or wall time — is picked in the header; the app sends matching x values.
+A view: it draws the arrays it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from widgets import style
+
+X_AXES = ("steps", "samples seen", "wall time (s)")
+#: what the app passes per run, and how each is drawn (plot, line style, width, alpha)
+SERIES = {
+    "minibatch_loss": ("loss", QtCore.Qt.PenStyle.SolidLine, 1.0, 45),
+    "train_loss": ("loss", QtCore.Qt.PenStyle.SolidLine, 2.0, 255),
+    "val_loss": ("loss", QtCore.Qt.PenStyle.DashLine, 2.0, 255),
+    "train_accuracy": ("accuracy", QtCore.Qt.PenStyle.SolidLine, 2.0, 255),
+    "val_accuracy": ("accuracy", QtCore.Qt.PenStyle.DashLine, 2.0, 255),
+}
+
+
+def _pen(color: str, line: QtCore.Qt.PenStyle, width: float, alpha: int) -> pg.QtGui.QPen:
+    qcolor = pg.mkColor(color)
+    qcolor.setAlpha(alpha)
+    result = pg.mkPen(qcolor, width=width)
+    result.setStyle(line)
+    result.setCosmetic(True)
+    return result
+
+
+class TrainingCurvesPanel(QtWidgets.QWidget):
+    """Loss and accuracy of every run. Signal ``x_axis_changed(str)``: one of :data:`X_AXES`."""
+
+    x_axis_changed = QtCore.Signal(str)
+    TITLE = "Loss and accuracy"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = style.make_panel_layout(self)
+        header = style.PanelHeader(self)
+        header.add(QtWidgets.QLabel("x axis:"))
+        self.x_combo = header.add(QtWidgets.QComboBox())
+        self.x_combo.addItems(X_AXES)
+        self.x_combo.currentTextChanged.connect(self._x_changed)
+        header.add_stretch()
+        key = QtWidgets.QLabel("— training set   - - validation   faint: each minibatch")
+        key.setStyleSheet(f"color: {style.MUTED}")
+        header.add(key)
+        layout.addWidget(header)
+        self.view = style.make_view()
+        layout.addWidget(self.view, 1)
+        self.plots: dict[str, pg.PlotItem] = {}
+        for col, (name, title) in enumerate((("loss", "loss"), ("accuracy", "accuracy"))):
+            plot = self.view.addPlot(row=0, col=col, axisItems=style.plot_axes())
+            style.style_plot(plot)
+            style.set_axis_label(plot, "left", title)
+            style.set_axis_label(plot, "bottom", X_AXES[0])
+            self.plots[name] = plot
+        self.plots["loss"].setLogMode(y=True)
+        self.plots["accuracy"].setYRange(0, 1.0, padding=0.02)
+        self.curves: list[dict[str, pg.PlotDataItem]] = []
+        self.received = 0  #: data sets drawn so far (for tests)
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(560, 300)
+
+    def x_axis(self) -> str:
+        return self.x_combo.currentText()
+
+    def set_runs(self, colors: Sequence[str]) -> None:
+        """One set of curves per run (created here once, then only ``setData``)."""
+        for curves in self.curves:
+            for name, item in curves.items():
+                self.plots[SERIES[name][0]].removeItem(item)
+        self.curves = []
+        for i in range(len(colors)):
+            color = style.run_color(colors, i)
+            curves = {}
+            for name, (plot, line, width, alpha) in SERIES.items():
+                item = pg.PlotDataItem(pen=_pen(color, line, width, alpha))
+                item.setClipToView(True)
+                self.plots[plot].addItem(item)
+                curves[name] = item
+            self.curves.append(curves)
+
+    def set_data(self, step_x: np.ndarray, eval_x: np.ndarray,
+                 series: Mapping[str, np.ndarray], regression: bool = False) -> None:
+        """``series[name]`` is ``(T, R)`` over ``step_x`` (``minibatch_loss``) or ``(E, R)`` over
+        ``eval_x`` (the others); non-finite values are left out."""
+        for name, curves_of in SERIES.items():
+            values = series.get(name)
+            x = step_x if name == "minibatch_loss" else eval_x
+            for r, curves in enumerate(self.curves):
+                item = curves[name]
+                if values is None or r >= values.shape[1] or (regression and "accuracy" in name):
+                    item.setData([], [])
+                    continue
+                y = values[:, r]
+                ok = np.isfinite(y) & np.isfinite(x[:len(y)])
+                if curves_of[0] == "loss":
+                    ok &= y > 0
+                xs, ys = style.decimate(x[:len(y)][ok], y[ok], 2000, method="peak")
+                item.setData(xs, ys)
+        self.plots["accuracy"].setVisible(not regression)
+        self.received += 1
+
+    def _x_changed(self, text: str) -> None:
+        for plot in self.plots.values():
+            style.set_axis_label(plot, "bottom", text)
+        self.x_axis_changed.emit(text)
