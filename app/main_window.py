@@ -233,7 +233,10 @@ class MainWindow(QMainWindow):
         self.landscape.start_requested.connect(self.set_start)
         self.lessons.link_activated.connect(self._lesson_link)
         self.noise.run_selected.connect(self._noise_run_picked)
-        self.noise_dock.visibilityChanged.connect(lambda _on: self._update_noise())
+        # a dock behind another's tab still says isVisible(): its signal says whether it shows
+        for name, dock in (("loss", self.loss_dock), ("adaptive", self.adaptive_dock),
+                           ("noise", self.noise_dock)):
+            dock.visibilityChanged.connect(lambda on, name=name: self._panel_shown(name, on))
 
     def _restore_window(self) -> None:
         for kind in DEFAULT_ARROWS:
@@ -595,6 +598,13 @@ class MainWindow(QMainWindow):
         self._noise_run = run
         self._update_noise()
 
+    def _panel_shown(self, name: str, shown: bool) -> None:
+        """A panel's dock came to the front or went behind a tab: draw (and compute) only what
+        can be seen."""
+        self.feed.set_shown(name, shown)
+        if name == "noise":
+            self._update_noise()
+
     def _update_noise(self) -> None:
         """Ask for noise draws only while they can be seen; on a deterministic problem, say why
         there are none."""
@@ -602,7 +612,7 @@ class MainWindow(QMainWindow):
             self.noise.show_message(self._deterministic_message())
             self.engine.set_noise_run(None)
             return
-        visible = not self.noise_dock.isHidden() and self.noise.isVisible()
+        visible = not self.noise_dock.isHidden() and self.feed.is_shown("noise")
         self.engine.set_noise_run(self._noise_run if visible else None)
 
     def _deterministic_message(self) -> str:
