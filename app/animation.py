@@ -192,7 +192,7 @@ def window_animation(window: MainWindow) -> AnimationSpec:
     landscape and loss when none is), its arrows, loss axes and noise run. ConfigError when
     there is nothing to film."""
     panels = tuple(name for name in ("landscape", "loss", "adaptive", "noise")
-                   if getattr(window, name).isVisible()) or DEFAULT_PANELS
+                   if window.feed.is_shown(name)) or DEFAULT_PANELS
     arrows = tuple(kind for kind, action in window.actions.arrows.items() if action.isChecked())
     run = max(0, window.noise.current_run())
     return AnimationSpec.of_state(window.state, panels=panels, arrows=arrows,

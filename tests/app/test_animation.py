@@ -142,6 +142,8 @@ def test_export_from_the_window(make_window, qtbot, tmp_path):
         pass
     assert finished.args == [""]
     assert len(mp4_frames(out)[1]) == 9
+    # the panels in front: not the noise panel behind the adaptive one's tab
+    assert animator.spec.panels == ("landscape", "loss", "adaptive")
     assert "Exported nesterov.mp4" in window.statusBar().currentMessage()
 
 
