@@ -43,7 +43,6 @@ from optim_core.networks.experiment import (
 )
 from optim_core.networks.models import ACTIVATIONS, MODELS
 from optim_core.optimizers import get_rule, optimizer_names
-from optim_core.schedules import schedule_text
 from widgets.decision_regions import DecisionRegionsPanel
 from widgets.layer_stats import LayerStatsPanel
 from widgets.log_slider import mark_invalid
@@ -119,8 +118,8 @@ class NetworkWorkbench(QMainWindow):
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.curves)
         top.addWidget(self.regions)
-        top.setStretchFactor(0, 5)
-        top.setStretchFactor(1, 4)
+        top.setStretchFactor(0, 1)
+        top.setStretchFactor(1, 1)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(top)
         right.addWidget(self.bottom)
@@ -255,8 +254,8 @@ class NetworkWorkbench(QMainWindow):
             label = run.get("label") or (spec.label if spec else run["optimizer"])
             summary = " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
                                for k, v in nc.hyperparameters(run).items())
-            if run.get("schedule"):
-                summary += " · " + schedule_text(run["schedule"])
+            if run.get("schedule"):  # its arguments are in the editor below
+                summary += " · " + run["schedule"]["name"].removesuffix("LR")
             for name in CLIP_OPTIONS:
                 if run.get(name) is not None:
                     summary += f" {name}={run[name]:g}"
@@ -564,9 +563,11 @@ class NetworkWorkbench(QMainWindow):
             f"{loaded.n_train:,} training samples</span>")
         self._show_preview(loaded)
         if loaded.extent is not None:
+            self.regions.setVisible(True)
             self.regions.set_points(loaded.train_x, loaded.train_y, loaded.n_classes,
                                     loaded.extent)
         else:
+            self.regions.setVisible(False)  # the curves take the room
             self.regions.set_unavailable(
                 "Decision regions are drawn for the 2D data sets (moons, circles, spirals, "
                 "XOR, blobs); this data set's inputs are not points in a plane.")
@@ -770,14 +771,15 @@ def lesson_panels(names: Sequence[str]) -> list[str]:
 def _noise_note(noise_scale: np.ndarray, batch: float) -> str:
     if noise_scale.ndim != 2 or not len(noise_scale):
         return "B_simple is estimated every few steps from per-sample gradients of a probe batch."
-    latest = noise_scale[-1]
-    finite = latest[np.isfinite(latest)]
-    if not finite.size:
+    latest = [column[np.isfinite(column)][-1] for column in noise_scale.T
+              if np.isfinite(column).any()]
+    if not latest:
         return "B_simple not measured yet (or not finite)."
-    value = float(np.median(finite))
+    value = float(np.median(latest))
     verdict = ("larger batches would still pay" if value > batch else
                "larger batches would mostly be wasted")
-    return f"latest B_simple ≈ {value:.3g} (median over runs) vs batch {batch:g}: {verdict}."
+    return (f"latest B_simple ≈ {value:.3g} (median over runs) vs batch size {batch:g} "
+            f"(dashed): {verdict}.")
 
 
 def _sharpness_note(sharpness: np.ndarray, current_lr: np.ndarray) -> str:

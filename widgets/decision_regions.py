@@ -19,6 +19,7 @@ from widgets import style
 from widgets.data_preview import CLASS_COLORS, class_brushes, thinned
 
 COLUMNS_MAX = 4  #: small multiples per row (a square-ish grid up to this)
+TITLE_CHARACTERS = 17  #: longer run labels are cut in the small multiples' titles
 TINT = 0.35  #: how much of a class colour a region takes (the rest is white)
 
 
@@ -38,6 +39,11 @@ def class_lut(n_classes: int) -> np.ndarray:
     """One light tint per class."""
     return np.array([_tint(CLASS_COLORS[k % len(CLASS_COLORS)], TINT) for k in range(n_classes)],
                     dtype=np.ubyte)
+
+
+def elided(text: str, limit: int = TITLE_CHARACTERS) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (a title must not widen a tile)."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 class _Tile:
@@ -96,7 +102,7 @@ class DecisionRegionsPanel(QtWidgets.QWidget):
             self.tiles = [_Tile(self.view, i // columns, i % columns) for i in range(len(labels))]
         self._labels, self._colors = labels, colors
         for i, tile in enumerate(self.tiles):
-            tile.plot.setTitle(labels[i], color=style.run_color(colors, i), size="9pt")
+            tile.plot.setTitle(elided(labels[i]), color=style.run_color(colors, i), size="9pt")
 
     def set_points(self, x: np.ndarray, labels: np.ndarray, n_classes: int,
                    extent: tuple[float, float, float, float]) -> None:

@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from widgets import style
+from widgets.training_curves import squeezable, style_combo
 
 #: layer colours in the histogram (light to dark: input layer to output layer)
 LAYER_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
@@ -43,10 +44,11 @@ class LayerStatsPanel(QtWidgets.QWidget):
         header = style.PanelHeader(self)
         header.add(QtWidgets.QLabel("histogram of run:"))
         self.run_combo = header.add(QtWidgets.QComboBox())
-        self.run_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        style_combo(self.run_combo)
         self.run_combo.currentIndexChanged.connect(lambda _: self._draw_histograms())
         header.add_stretch()
-        self.key = header.add(QtWidgets.QLabel())
+        self.key = header.add(squeezable(QtWidgets.QLabel()))
+        header.set_stretch(self.key)
         layout.addWidget(header)
         self.view = style.make_view()
         layout.addWidget(self.view, 1)

@@ -15,8 +15,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from widgets import style
+from widgets.training_curves import squeezable, style_combo
 
-DIRECTIONS = {"random (filter-normalised)": "random", "PCA of the run's path": "pca"}
+DIRECTIONS = {"PCA of its path": "pca", "random (filter-normalised)": "random"}
 CONTOURS = 12
 
 
@@ -37,15 +38,18 @@ class LossSlicePanel(QtWidgets.QWidget):
         header.add(QtWidgets.QLabel("plane:"))
         self.directions = header.add(QtWidgets.QComboBox())
         self.directions.addItems(list(DIRECTIONS))
+        style_combo(self.directions, 10)
         header.add(QtWidgets.QLabel("through run:"))
         self.run_combo = header.add(QtWidgets.QComboBox())
-        self.run_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        style_combo(self.run_combo, 10)
         self.compute_button = header.add(QtWidgets.QPushButton("Compute slice"))
         self.cancel_button = header.add(QtWidgets.QPushButton("Cancel"))
         self.cancel_button.setEnabled(False)
         header.add_stretch()
         self.status = header.add(QtWidgets.QLabel(""))
         self.status.setStyleSheet(f"color: {style.MUTED}")
+        squeezable(self.status)
+        header.set_stretch(self.status)
         layout.addWidget(header)
         self.compute_button.clicked.connect(self._compute)
         self.cancel_button.clicked.connect(self.cancel_requested)
@@ -94,6 +98,7 @@ class LossSlicePanel(QtWidgets.QWidget):
         self.compute_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         self.status.setText(text)
+        self.status.setToolTip(text)
 
     def set_slice(self, alpha: np.ndarray, beta: np.ndarray, loss: np.ndarray,
                   paths: Mapping[int, np.ndarray], text: str = "") -> None:

@@ -16,6 +16,8 @@ from PySide6 import QtCore, QtWidgets
 
 from widgets import style
 
+REFERENCE_REACH = 30.0  #: references are kept in view up to this many times the largest value
+
 
 def _pen(color: str, width: float, dashed: bool) -> pg.QtGui.QPen:
     result = pg.mkPen(color, width=width)
@@ -48,6 +50,7 @@ class ProbeCurvesPanel(QtWidgets.QWidget):
         self.note = QtWidgets.QLabel()
         self.note.setFont(style.font(style.TEXT_PT))
         self.note.setContentsMargins(8, 0, 8, 4)
+        self.note.setWordWrap(True)
         self.note.setStyleSheet(f"color: {style.MUTED}")
         layout.addWidget(self.note)
         self.curves: list[pg.PlotDataItem] = []
@@ -92,5 +95,21 @@ class ProbeCurvesPanel(QtWidgets.QWidget):
             ok = np.isfinite(y) & (y > 0)
             item.setPen(_pen(color, 1.5, True))
             item.setData(x[ok], y[ok])
+        self._fit_range(values, [y for _, y, _ in references])
         self.note.setText(note)
         self.received += 1
+
+    def _fit_range(self, values: np.ndarray, references: Sequence[np.ndarray]) -> None:
+        """The measured values in view, with the references up to :data:`REFERENCE_REACH`
+        times the largest value (2/lr of an annealed lr runs off to infinity)."""
+        measured = values[np.isfinite(values) & (values > 0)] if values.size else values
+        if not measured.size:
+            self.plot.enableAutoRange(y=True)
+            return
+        lo, hi = float(measured.min()), float(measured.max())
+        for y in references:
+            y = y[np.isfinite(y) & (y > 0)]
+            if y.size:
+                lo = min(lo, float(y.min()))
+                hi = max(hi, min(float(y.max()), REFERENCE_REACH * float(measured.max())))
+        self.plot.setYRange(np.log10(lo / 1.5), np.log10(hi * 1.5), padding=0)

@@ -28,6 +28,22 @@ SERIES = {
 }
 
 
+def squeezable(label: QtWidgets.QLabel) -> QtWidgets.QLabel:
+    """Let ``label`` be narrower than its text (cut at the right) rather than widen a window;
+    the whole text stays in its tooltip."""
+    label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                        QtWidgets.QSizePolicy.Policy.Preferred)
+    label.setMinimumWidth(20)
+    return label
+
+
+def style_combo(combo: QtWidgets.QComboBox, characters: int = 12) -> None:
+    """A combo box of run labels that is at most about ``characters`` wide when closed."""
+    combo.setSizeAdjustPolicy(
+        QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)
+
+
 def _pen(color: str, line: QtCore.Qt.PenStyle, width: float, alpha: int) -> pg.QtGui.QPen:
     qcolor = pg.mkColor(color)
     qcolor.setAlpha(alpha)
@@ -51,10 +67,10 @@ class TrainingCurvesPanel(QtWidgets.QWidget):
         self.x_combo = header.add(QtWidgets.QComboBox())
         self.x_combo.addItems(X_AXES)
         self.x_combo.currentTextChanged.connect(self._x_changed)
-        header.add_stretch()
-        key = QtWidgets.QLabel("— training set   - - validation   faint: each minibatch")
+        key = squeezable(QtWidgets.QLabel("— training set  - - validation  faint: minibatches"))
         key.setStyleSheet(f"color: {style.MUTED}")
         header.add(key)
+        header.set_stretch(key)
         layout.addWidget(header)
         self.view = style.make_view()
         layout.addWidget(self.view, 1)

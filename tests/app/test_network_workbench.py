@@ -4,6 +4,7 @@ input at the field, loads files and lessons, and closes cleanly mid-training."""
 from __future__ import annotations
 
 import copy
+import html
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,7 +18,8 @@ from app.network_workbench import NetworkWorkbench, lesson_panels
 
 STOP_MS = 2000
 TIMEOUT_MS = 60_000
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints",
+                                       "does not support raise")
 SMALL: dict[str, Any] = {
     "network": {"dataset": "moons", "n_samples": 200, "noise": 0.2, "validation": 0.25,
                 "model": "mlp", "hidden": [8], "activation": "tanh"},
@@ -217,3 +219,29 @@ def test_closing_mid_training_is_clean(qtbot, make_workbench):
     engine = window.engine
     window.close()
     assert engine._thread.wait(STOP_MS)
+
+
+def test_every_network_lesson_loads(qtbot, make_workbench):
+    from app.network_lessons import LESSONS, PANELS
+
+    assert len(lesson_panels(PANELS)) == 6  # each panel name a lesson may use means a panel
+    window = make_workbench()
+    for lesson in LESSONS:
+        assert window.open_lesson(lesson), lesson["key"]
+        qtbot.waitUntil(lambda: window.loaded is not None, timeout=TIMEOUT_MS)
+        assert not window.controls.playback.is_playing()
+        assert lesson["watch"][:40] in html.unescape(window.controls.lesson.text())
+
+
+def test_lab_menu_opens_the_workbench_and_closing_the_app_stops_it(qtbot, make_window):
+    main = make_window()
+    action = main.actions.links["lab:network"]
+    assert action.text() == "Network workbench…"
+    assert action.shortcut().toString() == "Ctrl+Shift+N"
+    action.trigger()
+    workbench = main.findChildren(NetworkWorkbench)[0]
+    qtbot.waitUntil(lambda: workbench.loaded is not None, timeout=TIMEOUT_MS)
+    thread = workbench.engine._thread
+    workbench.controls.playback.play_button.click()
+    main.close()
+    assert thread.wait(STOP_MS)
