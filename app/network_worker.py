@@ -213,8 +213,8 @@ class NetworkWorker(QObject):
         """The loss on a plane through ``run``'s weights (stepping waits meanwhile)."""
         session, generation = self.session, self.generation
         if session is None:
+            self.slice_stopped.emit(generation, "no session")
             return
-        self.cancel_slice.clear()
 
         def should_stop() -> bool:  # both are set from the GUI thread
             return self.cancel_slice.is_set() or self._stopping()
@@ -408,6 +408,8 @@ class NetworkEngine(QObject):
         self._hyperparameter.emit(run, name, value)
 
     def compute_slice(self, run: int, directions: str) -> None:
+        """Ask for a slice; a Cancel from now on counts for it."""
+        self._worker.cancel_slice.clear()
         self._slice.emit(run, directions)
 
     def cancel_slice(self) -> None:

@@ -245,3 +245,12 @@ def test_lab_menu_opens_the_workbench_and_closing_the_app_stops_it(qtbot, make_w
     workbench.controls.playback.play_button.click()
     main.close()
     assert thread.wait(STOP_MS)
+
+
+def test_a_slice_can_be_cancelled(qtbot, make_workbench):
+    window = make_workbench()
+    window.compute_slice(0, "random")
+    assert window.slice.cancel_button.isEnabled()
+    window.slice.cancel_button.click()
+    qtbot.waitUntil(lambda: window.slice.compute_button.isEnabled(), timeout=TIMEOUT_MS)
+    assert window.slice.status.text() == "cancelled" and window.slice.received == 0
