@@ -55,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Optimizer Lab")
+    app.setDesktopFileName("optimizer-lab")  # matches the installed .desktop entry and its icon
+    app.setWindowIcon(QIcon.fromTheme("optimizer-lab"))  # the installed hicolor icon, if any
+    # a painted window at once: the engine (torch) and the window take seconds to load
+    splash = None if scripted else _starting(app)
+
     from app import MainWindow, SessionState, Settings
     from app.interrupt import close_on_interrupt
     from app.presentation import apply_presentation_scale
@@ -81,10 +88,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"optimizer-lab: {args.experiment}: {exc}", file=sys.stderr)
                 return 2
             ask_device = True
-    app = QApplication(sys.argv[:1])
-    app.setApplicationName("Optimizer Lab")
-    app.setDesktopFileName("optimizer-lab")  # matches the installed .desktop entry and its icon
-    app.setWindowIcon(QIcon.fromTheme("optimizer-lab"))  # the installed hicolor icon, if any
     settings = Settings.ephemeral() if scripted else Settings()
     apply_presentation_scale(app, args.presentation or settings.presentation_scale())
     window = MainWindow(state, settings, path=None if ask_device else args.experiment)
@@ -105,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             window.set_steps(args.steps)
         close_on_interrupt(window)
         window.show()
+        if splash is not None:
+            splash.finish(window)
         if ask_device:
             window.open_experiment(args.experiment)  # run it on the CPU instead, or cancel
         status = app.exec()
@@ -120,6 +125,22 @@ def main(argv: list[str] | None = None) -> int:
         # PySide deletes it from an atexit hook in which pyqtgraph's Python overrides of
         # QGraphicsWidget events can no longer run, and the process crashes (seen ~1 in 3 exits).
         shiboken6.delete(window)
+
+
+def _starting(app: object) -> object:
+    """A small "starting" window, painted before the heavy imports (PySide6 only)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QPixmap
+    from PySide6.QtWidgets import QSplashScreen
+
+    pixmap = QPixmap(420, 140)
+    pixmap.fill(QColor("#fbfcfd"))
+    splash = QSplashScreen(pixmap)
+    splash.showMessage("Optimizer Lab\n\nloading the engine…", Qt.AlignmentFlag.AlignCenter,
+                       QColor("#334155"))
+    splash.show()
+    app.processEvents()
+    return splash
 
 
 def _rebuilt(app: object, old: object) -> object:
