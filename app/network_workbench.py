@@ -14,12 +14,13 @@ from __future__ import annotations
 import copy
 import html
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -87,6 +88,12 @@ class NetworkWorkbench(QMainWindow):
         self._selected = 0
         self._marked: list[tuple[QWidget, str]] = []  #: fields marked refused, and why
         self._closed = False
+        self._draw_cost = 0.0  #: seconds the last drawing of the panels took
+        self._drawn_at = 0.0
+        self._draw_timer = QTimer(self)  # coalesces snapshots that come faster than we draw
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.timeout.connect(self._draw_progress)
+        self._row_status: dict[int, str] = {}
         self.engine = NetworkEngine(self)
         self.controls = NetworkControls()
         self._build_panels()
@@ -193,6 +200,7 @@ class NetworkWorkbench(QMainWindow):
             lambda _: self._network_field("activation", c.activation.currentText()))
         c.hidden.editingFinished.connect(self._hidden_edited)
         self.curves.x_axis_changed.connect(lambda _: self._draw_progress())
+        self.bottom.currentChanged.connect(lambda _: self._draw_progress())
         self.slice.compute_requested.connect(self.compute_slice)
         self.slice.cancel_requested.connect(self.engine.cancel_slice)
         self.engine.loaded.connect(self._on_loaded)
@@ -334,6 +342,7 @@ class NetworkWorkbench(QMainWindow):
             playing = self.controls.playback.is_playing()
         self.snapshot = None
         self.loaded = None
+        self._row_status = {}
         self.controls.playback.set_playing(playing)
         self.engine.load(self.experiment, speed=self.speed, playing=playing)
         self.slice.set_busy(False, "")
@@ -591,12 +600,20 @@ class NetworkWorkbench(QMainWindow):
             return
         self.snapshot = progress.snapshot
         self.controls.playback.set_playing(progress.playing)
-        self._draw_progress()
+        # at most 60 drawings a second, and at most half of the GUI thread's time
+        wait = max(1 / 60, 2 * self._draw_cost) - (time.perf_counter() - self._drawn_at)
+        if not progress.playing or wait <= 0:
+            self._draw_timer.stop()
+            self._draw_progress()
+        elif not self._draw_timer.isActive():
+            self._draw_timer.start(int(wait * 1000) + 1)
         status = self._statuses()
         for row in range(len(self.config["runs"])):
             index = self._session_index(row)
-            if index is not None and index in status:
-                self.controls.runs.set_status(row, status[index])
+            text = status.get(index) if index is not None else None
+            if text is not None and self._row_status.get(row) != text:
+                self._row_status[row] = text
+                self.controls.runs.set_status(row, text)
         rate = f" · {progress.steps_per_second:.0f} steps/s" if progress.playing else ""
         shown = self.statusBar().currentMessage()
         if not shown or shown.startswith("step "):  # a message stays its time
@@ -604,9 +621,16 @@ class NetworkWorkbench(QMainWindow):
                 f"step {progress.snapshot.step} of {progress.target_steps}{rate}")
 
     def _draw_progress(self) -> None:
+        """Draw the latest snapshot in the panels in sight (a tab's panel when it is shown)."""
         snap = self.snapshot
         if snap is None:
             return
+        started = time.perf_counter()
+        self._draw_panels(snap, self.bottom.currentWidget())
+        self._drawn_at = time.perf_counter()
+        self._draw_cost = self._drawn_at - started
+
+    def _draw_panels(self, snap: Any, tab: QWidget) -> None:
         axis = self.curves.x_axis()
         ev = snap.eval
         if axis.startswith("samples"):
@@ -620,23 +644,37 @@ class NetworkWorkbench(QMainWindow):
                              {"minibatch_loss": snap.loss, **{k: ev[k] for k in (
                                  "train_loss", "val_loss", "train_accuracy", "val_accuracy")}},
                              regression=regression)
+        if tab is self.layers:
+            self._draw_layers(snap)
+        elif tab is self.noise:
+            self._draw_noise(snap)
+        elif tab is self.sharpness:
+            self._draw_sharpness(snap)
+
+    def _draw_layers(self, snap: Any) -> None:
         layers = snap.layers
         self.layers.set_data(layers["steps"].astype(float), layers["update_ratio"],
                              snap.effective_lr_edges, layers["effective_lr_hist"])
+
+    def _draw_noise(self, snap: Any) -> None:
         end = float(max(snap.step, 1))
         noise = snap.noise
         batch = float(snap.batch_size)
         note = _noise_note(noise["noise_scale"], batch)
         self.noise.set_data(noise["steps"].astype(float), noise["noise_scale"],
                             [(np.array([0.0, end]), np.array([batch, batch]), MUTED)], note)
+
+    def _draw_sharpness(self, snap: Any) -> None:
         sharp = snap.sharpness
         colors = self._session_colors()
-        lr = snap.lr
+        keep = np.unique(np.linspace(0, len(snap.steps) - 1, min(len(snap.steps), 400)
+                                     ).astype(int)) if len(snap.steps) else np.zeros(0, int)
+        steps, lr = snap.steps[keep].astype(float), snap.lr[keep]
         references = []
         for r in range(snap.n_runs):
             with np.errstate(divide="ignore"):
                 edge = 2.0 / lr[:, r] if len(lr) else np.array([])
-            references.append((snap.steps.astype(float), edge, colors[r % len(colors)]))
+            references.append((steps, edge, colors[r % len(colors)]))
         self.sharpness.set_data(sharp["steps"].astype(float), sharp["sharpness"], references,
                                 _sharpness_note(sharp["sharpness"], snap.current_lr))
 
@@ -739,6 +777,7 @@ class NetworkWorkbench(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self._draw_timer.stop()
         for signal in (self.engine.loaded, self.engine.progress, self.engine.grids,
                        self.engine.slice_ready, self.engine.slice_stopped, self.engine.message):
             signal.disconnect()
