@@ -14,6 +14,7 @@ CLASS_COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"
                 "#44aa99", "#999933", "#000000")
 MAX_POINTS = 1500  #: points drawn in a scatter (a larger set is thinned evenly)
 GRID_SIDE = 8  #: images per row and column of the digits grid
+MAX_HEIGHT = 200  #: pixels
 
 
 def class_brushes(labels: np.ndarray, alpha: int = 220) -> list[QtGui.QBrush]:
@@ -46,6 +47,7 @@ class DataPreview(QtWidgets.QWidget):
         layout = style.make_panel_layout(self)
         self.view = style.make_view()
         self.view.setMinimumHeight(150)
+        self.view.setMaximumHeight(MAX_HEIGHT)  # a preview, not a panel
         layout.addWidget(self.view)
         self.plot = self.view.addPlot(axisItems=style.plot_axes())
         style.style_plot(self.plot, grid=False)
