@@ -810,15 +810,19 @@ def lesson_panels(names: Sequence[str]) -> list[str]:
 def _noise_note(noise_scale: np.ndarray, batch: float) -> str:
     if noise_scale.ndim != 2 or not len(noise_scale):
         return "B_simple is estimated every few steps from per-sample gradients of a probe batch."
+    swamped = int(np.isnan(noise_scale).sum())
+    why = (f" {swamped} of {noise_scale.size} estimates have no value: on the probe batch the "
+           "noise swamps the mean gradient (B_simple too large to measure there)."
+           if swamped else "")
     latest = [column[np.isfinite(column)][-1] for column in noise_scale.T
               if np.isfinite(column).any()]
     if not latest:
-        return "B_simple not measured yet (or not finite)."
+        return "No B_simple yet." + why
     value = float(np.median(latest))
     verdict = ("larger batches would still pay" if value > batch else
                "larger batches would mostly be wasted")
     return (f"latest B_simple ≈ {value:.3g} (median over runs) vs batch size {batch:g} "
-            f"(dashed): {verdict}.")
+            f"(dashed): {verdict}.{why}")
 
 
 def _sharpness_note(sharpness: np.ndarray, current_lr: np.ndarray) -> str:

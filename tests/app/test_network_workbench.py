@@ -258,3 +258,15 @@ def test_a_slice_can_be_cancelled(qtbot, make_workbench):
     window.slice.cancel_button.click()
     qtbot.waitUntil(lambda: window.slice.compute_button.isEnabled(), timeout=TIMEOUT_MS)
     assert window.slice.status.text() == "cancelled" and window.slice.received == 0
+
+
+@pytest.mark.parametrize("values, batch, says", [
+    ([[50.0, 200.0]], 32, "larger batches would still pay."),
+    ([[10.0, 20.0]], 32, "larger batches would mostly be wasted."),
+    ([[np.nan, 100.0], [np.nan, np.nan]], 32, "3 of 4 estimates have no value"),
+    ([[np.nan, np.nan]], 32, "No B_simple yet."),
+])
+def test_noise_note_says_what_the_estimates_mean(values, batch, says):
+    from app.network_workbench import _noise_note
+
+    assert says in _noise_note(np.array(values), batch)
