@@ -81,7 +81,7 @@ def engine_run_experiment(points: torch.Tensor, steps: int, dtype: str, device,
     _sync(device)
     seconds = clock() - t
     thinning = result["thinning"]
-    kept = "every step" if thinning is None else f"every {thinning['every']}th step + the last"
+    kept = "every step" if thinning is None else f"1 step in {thinning['every']} + the last"
     assert final.shape == (len(points),)
     return seconds, kept
 

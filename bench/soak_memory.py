@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     result, seconds, grown = measure(lambda: run_experiment(soak_experiment(args.steps,
                                                                             args.runs)))
     thinning = result["thinning"]
-    kept = (f"{thinning['rows']:,} of {thinning['steps']:,} rows (every {thinning['every']}th "
-            f"step + the last)" if thinning else "every step")
+    kept = (f"{thinning['rows']:,} of {thinning['steps']:,} rows (1 step in {thinning['every']} "
+            f"+ the last)" if thinning else "every step")
     print(f"  run_experiment: {seconds:.1f} s, peak RSS growth {grown / MB:.0f} MB, kept {kept}")
     failed = grown > limit
     with tempfile.TemporaryDirectory(dir=args.out_dir) as folder:

@@ -181,7 +181,7 @@ def summary(result: Mapping[str, Any]) -> str:
                      _point(run["trajectory"][t])))
     thinning = result.get("thinning")
     if thinning:
-        header += (f" (recorded every {thinning['every']}th step and the last: {thinning['rows']}"
+        header += (f" (recorded 1 step in {thinning['every']} and the last: {thinning['rows']}"
                    f" of {thinning['steps']} rows, to stay within "
                    f"{thinning['budget_bytes'] / 2**20:g} MiB)")
     return header + "\n" + _table(rows)
