@@ -34,7 +34,8 @@ from optim_core.stepper import RuleBlock, RuleStepper
 
 HISTORY_BUDGET_BYTES = 512 * 2**20
 #: samples of the fixed probe batches for the noise scale and the sharpness
-NOISE_PROBE = 128
+NOISE_PROBE = 512  # the noise scale is a ratio of noisy estimates: fewer samples often give none
+NOISE_PROBE_COPIES = 128  # a CNN's per-sample gradients are explicit copies of its weights
 SHARPNESS_PROBE = 128
 #: samples the training- and validation-set loss and accuracy are measured on (fixed subsets)
 TRAIN_EVAL = 512
@@ -64,7 +65,8 @@ class TrainingSession:
                               else record_batches)
         n = self.n_train
         probe_order = torch.randperm(n, generator=torch.Generator().manual_seed(experiment.seed))
-        self._noise_probe = probe_order[:probes.probe_size(n, NOISE_PROBE)].to(self.device)
+        noise_probe = NOISE_PROBE if self.model.is_mlp else NOISE_PROBE_COPIES
+        self._noise_probe = probe_order[:probes.probe_size(n, noise_probe)].to(self.device)
         self._sharp_probe = probe_order[:probes.probe_size(n, SHARPNESS_PROBE)].to(self.device)
         self._train_eval = probe_order[:TRAIN_EVAL].sort().values.to(self.device)
         self.reset()
