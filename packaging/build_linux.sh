@@ -120,7 +120,10 @@ EOF
 cat > "$STAGE/usr/share/doc/$NAME/copyright" <<EOF
 Optimizer Lab $VERSION. License: MIT.
 Bundled: CPython (PSF), PyTorch (BSD-3-Clause), Qt and PySide6 (LGPL-3.0), pyqtgraph (MIT),
-NumPy (BSD-3-Clause), platformdirs (MIT) and their dependencies, under their own licenses.
+NumPy (BSD-3-Clause), platformdirs (MIT), scikit-learn and SciPy (BSD-3-Clause), Pillow
+(MIT-CMU), imageio and imageio-ffmpeg (BSD-2-Clause), PyOpenGL (BSD-style) and their
+dependencies, under their own licenses. The ffmpeg program inside imageio_ffmpeg/binaries (used
+to write MP4 animations) is FFmpeg built with libx264 under the GPL, version 3.
 EOF
 
 # System libraries the bundle links to and does not carry (measured with ldd over the bundle;
