@@ -125,11 +125,11 @@ class MainWindow(QMainWindow):
         self._restore_window()
         self._show_state()
         self._restart("")
-
         #: the experiment is saved a few seconds after each change, for recovery after a crash
         self.autosave = Autosave(self.settings.data_dir, lambda: self.state.to_dict(), self)
         self.recovery: Recovery | None = None
         QTimer.singleShot(0, self._offer_recovery)
+
     # ------------------------------------------------------------------ building
     def _restored_state(self) -> SessionState:
         state = SessionState.default()
@@ -351,8 +351,8 @@ class MainWindow(QMainWindow):
         """Adopt a validated state; ``reason`` restarts the runs (None: they keep their history)."""
         self.state = state
         self.setWindowModified(True)
-        self._show_runs()
         self.autosave.changed()
+        self._show_runs()
         if reason is not None:
             self._restart(reason)
         else:
@@ -766,7 +766,6 @@ class MainWindow(QMainWindow):
         elif anchor in self.actions.links:
             self.actions.links[anchor].trigger()
 
-    # ------------------------------------------------------------------ messages and help
     # ------------------------------------------------------------------ crash recovery
     def _offer_recovery(self) -> None:
         """After a crash or a kill -9: offer the experiment being edited (without blocking)."""
@@ -808,6 +807,7 @@ class MainWindow(QMainWindow):
         if recovery is not None:
             recovery.path.unlink(missing_ok=True)
 
+    # ------------------------------------------------------------------ messages and help
     def show_message(self, text: str) -> None:
         """A message in the status bar (refusals, restarts, notices)."""
         self.statusBar().showMessage(text, MESSAGE_MS)
@@ -864,17 +864,17 @@ class MainWindow(QMainWindow):
         for kind in LAB_WINDOWS:  # their worker threads stop on close
             for lab in self.findChildren(kind):
                 lab.close()
+        self.feed.stop()  # no frame after this: its timer goes with the window
         self.engine.stop()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         try:
             self.settings.save_last_experiment(self.state.to_dict())
         except (ConfigError, OSError) as exc:
             self.show_message(f"Could not autosave the experiment: {exc}")
-
         else:
             self.autosave.finish()  # a clean exit: nothing to recover next time
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
-        self.feed.stop()  # no frame after this: its timer goes with the window
         super().closeEvent(event)
 
