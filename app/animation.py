@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from app.animation_frames import DEFAULT_PANELS, AnimationSpec, FrameSource
 from app.animation_stage import AnimationStage
 from app.animation_writer import AnimationWriter
+from app.gui_collector import collect_in_gui_thread
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -47,6 +48,7 @@ class Animator(QObject):
         self.error: str | None = None  # set when finished
         self._writer = writer
         self.path = self._writer.path
+        collect_in_gui_thread()  # no garbage collection in the frame and encoder threads
         self._source = FrameSource(spec)
         self._encoded: queue.Queue[object] = queue.Queue(maxsize=8)
         self._encoder = threading.Thread(target=self._encode, name="optimizer-lab encoder",

@@ -13,6 +13,8 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from app.gui_collector import collect_in_gui_thread
+
 
 class LabWindow(QtWidgets.QMainWindow):
     """A window whose computations run in ``self.worker`` inside ``self.thread_``.
@@ -31,6 +33,7 @@ class LabWindow(QtWidgets.QMainWindow):
 
     def start_worker(self, worker: QtCore.QObject) -> None:
         """Move ``worker`` to a new thread owned by this window and wire its signals."""
+        collect_in_gui_thread()  # no garbage collection in the worker thread
         self.thread_ = QtCore.QThread(self)
         self.worker = worker
         worker.moveToThread(self.thread_)

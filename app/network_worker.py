@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
+from app.gui_collector import collect_in_gui_thread
 from optim_core.errors import ConfigError
 from optim_core.networks.experiment import NetworkExperiment
 from optim_core.networks.landscape import Cancelled, loss_slice
@@ -358,6 +359,7 @@ class NetworkEngine(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.generation = 0
+        collect_in_gui_thread()  # no garbage collection in the engine thread
         self._thread = QThread()
         self._thread.setObjectName("optimizer-lab network engine")
         self._worker = NetworkWorker()

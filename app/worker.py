@@ -33,6 +33,7 @@ import numpy as np
 import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
+from app.gui_collector import collect_in_gui_thread
 from app.landscape_grid import GridCancelled, LandscapeGrid, landscape_grid
 from app.noise_draws import NoiseDraws, noise_draws
 from optim_core.curvature_path import CurvaturePath, CurvatureTrack
@@ -409,6 +410,7 @@ class Engine(QObject):
         super().__init__(parent)
         self.generation = 0
         self.play_command = 0
+        collect_in_gui_thread()  # no garbage collection in the engine thread
         self._thread = QThread()
         self._thread.setObjectName("optimizer-lab engine")
         self._worker = Worker()

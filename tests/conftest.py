@@ -3,3 +3,18 @@
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import gc
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_between_tests():
+    """Once an app test has switched Python's collector to the GUI thread's timer
+    (app/gui_collector.py), collect between tests too, as that timer would have."""
+    yield
+    if not gc.isenabled():
+        from app.gui_collector import collect_due
+
+        collect_due()

@@ -172,8 +172,10 @@ def test_a_load_replaced_before_it_is_done_is_given_up(engine, qtbot):
     """Picking problems in a row: only the last one's landscape is computed, not every one's."""
     seen = Recorder(engine)
     first, second = SessionState.from_dict(ROSENBROCK), SessionState.from_dict(FINITE_SUM)
-    for state in (first, second):
-        engine.load(state.experiment(), target_steps=state.steps, speed=None, playing=False)
+    # both made first: making the second must not give the first time to be done
+    loads = [(state.experiment(), state.steps) for state in (first, second)]
+    for experiment, steps in loads:
+        engine.load(experiment, target_steps=steps, speed=None, playing=False)
     qtbot.waitUntil(lambda: bool(seen.progress) and seen.progress[-1].generation == 2)
     qtbot.wait(100)
     assert [grid.title for grid in seen.grids] == [second.problem_object.title]
