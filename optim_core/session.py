@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from optim_core.clipping import clip_gradients
 from optim_core.errors import ConfigError
 from optim_core.evaluate import Evaluation, evaluate
 from optim_core.experiment import (
@@ -249,9 +248,7 @@ class Session:
                 loss = self.problem.loss(w)
             if w.requires_grad:
                 loss.backward()
-                norm = None if self.rules.clip_norm is None else self.rules.clip_norm[r:r + 1]
-                value = None if self.rules.clip_value is None else self.rules.clip_value[r:r + 1]
-                w.grad.copy_(clip_gradients(w.grad[None], norm, value)[0][0])
+                w.grad.copy_(self.rules.clip_run(w.grad, r))
             return loss
 
         return loss_of

@@ -164,6 +164,12 @@ class RuleStepper:
         """Each run's gradient clipped as that run clips it, and which runs clipping changed."""
         return clip_gradients(grad, self.clip_norm, self.clip_value)
 
+    def clip_run(self, grad: torch.Tensor, run: int) -> torch.Tensor:
+        """Run ``run``'s gradient ``(P,)`` clipped as that run clips it (torch.optim closures)."""
+        norm = None if self.clip_norm is None else self.clip_norm[run:run + 1]
+        value = None if self.clip_value is None else self.clip_value[run:run + 1]
+        return clip_gradients(grad[None], norm, value)[0][0]
+
     def step(
         self,
         params: torch.Tensor,

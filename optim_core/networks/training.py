@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from optim_core.clipping import clip_gradients
 from optim_core.experiment import DTYPES
 from optim_core.history import History
 from optim_core.networks import probes
@@ -224,9 +223,7 @@ class TrainingSession:
             loss = probes.batch_loss(self.model, w[None], x, y)[0]
             if w.requires_grad:
                 loss.backward()
-                norm = None if self.rules.clip_norm is None else self.rules.clip_norm[r:r + 1]
-                value = None if self.rules.clip_value is None else self.rules.clip_value[r:r + 1]
-                w.grad.copy_(clip_gradients(w.grad[None], norm, value)[0][0])
+                w.grad.copy_(self.rules.clip_run(w.grad, r))
             return loss
 
         return loss_of
