@@ -14,7 +14,7 @@ import gc
 
 from PySide6.QtCore import QCoreApplication, QThread, QTimer
 
-INTERVAL_MS = 500
+INTERVAL_MS = 100
 _timer: QTimer | None = None
 
 

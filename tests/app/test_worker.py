@@ -10,13 +10,14 @@ import csv
 import dataclasses
 import io
 import threading
+import time
 from types import MappingProxyType
 
 import numpy as np
 import pytest
 import torch
 from app_helpers import FINITE_SUM
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from app import Engine, SessionState
 from app.arrows import compute_arrows
@@ -172,8 +173,11 @@ def test_a_load_replaced_before_it_is_done_is_given_up(engine, qtbot):
     """Picking problems in a row: only the last one's landscape is computed, not every one's."""
     seen = Recorder(engine)
     first, second = SessionState.from_dict(ROSENBROCK), SessionState.from_dict(FINITE_SUM)
-    # both made first: making the second must not give the first time to be done
+    # both queued while the engine thread is busy: otherwise it may finish the first (its
+    # landscape is quick) before the second is even asked for, and that would be right
     loads = [(state.experiment(), state.steps) for state in (first, second)]
+    QTimer.singleShot(0, engine._worker, lambda: time.sleep(0.3))
+    qtbot.wait(50)
     for experiment, steps in loads:
         engine.load(experiment, target_steps=steps, speed=None, playing=False)
     qtbot.waitUntil(lambda: bool(seen.progress) and seen.progress[-1].generation == 2)
