@@ -349,8 +349,9 @@ def test_a_panel_behind_a_tab_is_not_redrawn_until_it_comes_to_the_front(make_wi
     feed, before = window.feed, dict(window.feed.frames)
     feed.set_progress(current(window))
     feed.draw_all()
-    assert feed.frames["landscape"] > before["landscape"]
-    assert feed.frames["loss"] > before["loss"]
+    # (a panel not drawn yet has no count: the frame timer may not have fired since the end)
+    assert feed.frames["landscape"] > before.get("landscape", 0)
+    assert feed.frames["loss"] > before.get("loss", 0)
     assert feed.frames["adaptive"] == before.get("adaptive", 0)
     window.adaptive.show()
     qtbot.waitUntil(window.adaptive.isVisible)
