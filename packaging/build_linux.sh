@@ -139,8 +139,9 @@ Priority: optional
 Depends: libc6 (>= 2.28), libstdc++6, libgcc-s1, zlib1g, libegl1, libgl1, libopengl0, libfontconfig1, libfreetype6, libxkbcommon0, libglib2.0-0, libdbus-1-3, libx11-6, libx11-xcb1, libxcb1, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, libxcb-render0, libxcb-render-util0, libxcb-shape0, libxcb-shm0, libxcb-sync1, libxcb-xfixes0, libxcb-xkb1, libxkbcommon-x11-0
 Recommends: hicolor-icon-theme, desktop-file-utils
 Description: desktop lab to watch gradient-based optimizers work
- Optimizer Lab runs SGD, momentum, Adam and friends on 2D problems and shows
- their paths, losses, effective learning rates and gradient noise side by side.
+ Optimizer Lab runs SGD, momentum, Adam and friends on 2D landscapes and on
+ small neural networks, and shows their paths, losses, effective learning
+ rates, gradient noise and curvature side by side.
  This package carries its own Python, PyTorch (CPU) and Qt under /opt/$NAME;
  user settings and experiments are kept in the user's own directories.
 EOF
