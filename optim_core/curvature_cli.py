@@ -16,7 +16,7 @@ from typing import Any
 from optim_core.curvature import Curvature, curvature_at
 from optim_core.errors import ConfigError
 from optim_core.problems import Problem, make_problem
-from optim_core.problems.registry import problem_from_argument
+from optim_core.problems.registry import point_from_argument, problem_from_argument
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -39,7 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Run the command; bad input raises ConfigError (``cli.main`` prints it, exit status 2)."""
     problem = _problem(args.problem, args.param)
-    point = _point(args.at, problem)
+    point = point_from_argument(args.at, problem)
     curvature = curvature_at(problem, [point])
     facts = describe(problem, curvature)
     print(json.dumps(facts, indent=2, ensure_ascii=False) if args.json else report(facts))
@@ -103,18 +103,6 @@ def _value(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
-
-
-def _point(text: str | None, problem: Problem) -> tuple[float, float]:
-    if text is None:
-        return problem.default_start
-    try:
-        x, y = (float(part) for part in text.split(","))
-    except ValueError:
-        raise ConfigError("at", text, "two numbers x,y such as -3,2") from None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise ConfigError("at", text, "finite numbers")
-    return x, y
 
 
 def _number(value: float) -> float | None:

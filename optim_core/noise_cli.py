@@ -27,6 +27,7 @@ from optim_core.noise import (
     noise_curve,
 )
 from optim_core.problems import FiniteSumProblem, problem_from_argument
+from optim_core.problems.registry import point_from_argument
 from optim_core.results import atomic_write, check_out
 
 DEFAULT_DRAWS = 2000
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_out(args.out, (".csv", ".json"))
     problem = _problem(args.problem)
-    point = _point(args.at, problem)
+    point = point_from_argument(args.at, problem)
     sizes = _batch_sizes(args.batch_sizes, problem.n_samples)
     if not 2 <= args.draws <= MAX_DRAWS:
         raise ConfigError("draws", args.draws, f"an integer from 2 to {MAX_DRAWS}")
@@ -84,18 +85,6 @@ def _problem(text: str) -> FiniteSumProblem:
         raise ConfigError("problem", problem.name,
                           f"a finite-sum problem: {', '.join(finite_sum_problem_names())}")
     return problem
-
-
-def _point(text: str | None, problem: FiniteSumProblem) -> tuple[float, float]:
-    if text is None:
-        return problem.default_start
-    try:
-        x, y = (float(part) for part in text.split(","))
-    except ValueError:
-        raise ConfigError("at", text, "two numbers x,y such as -3,2") from None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise ConfigError("at", text, "finite numbers")
-    return x, y
 
 
 def _batch_sizes(text: str | None, m: int) -> list[int]:

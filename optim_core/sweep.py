@@ -215,13 +215,7 @@ def lr_sweep(
     session = Session(problem, runs, batch_size=batch_size, seed=seed, expected_steps=steps,
                       record_every=max(steps, 1), history_budget=1 << 16)
     start_loss = float(session.snapshot().current_loss[0])
-    done = 0
-    while done < steps:
-        if cancelled is not None and cancelled():
-            raise SweepCancelled
-        done = session.step(min(CHUNK, steps - done))
-        if progress is not None:
-            progress(done, steps)
+    _step_all(session, steps, progress, cancelled)
     snap = session.snapshot()
     shape = (len(names), len(grid))
     diverged = np.array([s != "ok" for s in snap.status]).reshape(shape)
@@ -307,13 +301,7 @@ def network_lr_sweep(
         swept["seed"] = seed
     experiment = parse_network_experiment(swept)
     session = TrainingSession(experiment, history_budget=1 << 20)
-    done = 0
-    while done < steps:
-        if cancelled is not None and cancelled():
-            raise SweepCancelled
-        done = session.step(min(CHUNK, steps - done))
-        if progress is not None:
-            progress(done, steps)
+    _step_all(session, steps, progress, cancelled)
     val_loss = session.records()["eval"]["val_loss"]
     shape = (len(variants), len(grid))
     diverged = np.array([s != "ok" for s in session.status()]).reshape(shape)
@@ -369,3 +357,16 @@ def _grid(lrs: Sequence[float], n_optimizers: int, max_runs: int) -> np.ndarray:
     if max(n_optimizers, 1) * grid.size > max_runs:
         raise ConfigError("lrs", grid.size, f"at most {max_runs} runs in all")
     return grid
+
+
+def _step_all(session: Any, steps: int, progress: Callable[[int, int], None] | None,
+              cancelled: Callable[[], bool] | None) -> None:
+    """Step ``session`` (2D or network) ``steps`` steps in chunks, reporting progress and
+    raising :class:`SweepCancelled` as soon as ``cancelled()`` says so."""
+    done = 0
+    while done < steps:
+        if cancelled is not None and cancelled():
+            raise SweepCancelled
+        done = session.step(min(CHUNK, steps - done))
+        if progress is not None:
+            progress(done, steps)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,3 +50,17 @@ def problem_from_argument(text: str, field: str = "problem") -> Problem:
         except json.JSONDecodeError as exc:
             raise ConfigError(field, text, f"valid JSON ({exc.msg})") from None
     return make_problem(config, field)
+
+
+def point_from_argument(text: str | None, problem: Problem, field: str = "at"
+                        ) -> tuple[float, float]:
+    """A point from a command-line argument ``x,y`` (None: the problem's default start)."""
+    if text is None:
+        return problem.default_start
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(field, text, "two numbers x,y such as -3,2") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ConfigError(field, text, "finite numbers")
+    return x, y
