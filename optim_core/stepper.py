@@ -79,6 +79,7 @@ class RuleStepper:
         self.clip_norm: torch.Tensor | None = None
         self.clip_value: torch.Tensor | None = None
         self._version = 0  # bumped by every change of a hyperparameter
+        self._lr_cache: tuple[int, torch.Tensor] | None = None
         self.steps_taken = 0
 
     def _make_blocks(self) -> list[RuleBlock]:
@@ -219,7 +220,7 @@ class RuleStepper:
     def current_lr_tensor(self, like: torch.Tensor) -> torch.Tensor:
         """:meth:`current_lr` as a tensor ``(R,)`` (cached while no schedule moves it)."""
         scheduled = any(block.clock is not None for block in self.blocks)
-        cached = getattr(self, "_lr_cache", None)
+        cached = self._lr_cache
         if scheduled or cached is None or cached[0] != self._version:
             tensor = torch.tensor(self.current_lr(), dtype=like.dtype, device=like.device)
             self._lr_cache = (self._version, tensor)

@@ -76,7 +76,7 @@ def network_result(session: TrainingSession) -> dict[str, Any]:
         "init_params": session.init_params.cpu().numpy(),
         "effective_lr_edges": np.array(probes.log_edges()),
     }
-    if session._keep_batches:
+    if session.keeps_batches:
         network["batches"] = session.batches()
     params = session.current_params().cpu().numpy()
     runs = []

@@ -60,7 +60,7 @@ class TrainingSession:
         self.rules = RuleStepper(experiment.runs, self.device, self.dtype)
         self.every = dict(experiment.every)
         self._history_budget = history_budget
-        self._keep_batches = (experiment.record_batches if record_batches is None
+        self.keeps_batches = (experiment.record_batches if record_batches is None
                               else record_batches)
         n = self.n_train
         probe_order = torch.randperm(n, generator=torch.Generator().manual_seed(experiment.seed))
@@ -172,7 +172,7 @@ class TrainingSession:
 
     def _advance(self) -> None:
         index = self._batch()
-        if self._keep_batches:
+        if self.keeps_batches:
             self._batches.append(index.cpu())
         x, y = self.data.train_x[index], self.data.train_y[index]
         self._x, self._y = x, y
