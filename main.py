@@ -153,10 +153,13 @@ def _rebuilt(app: object, old: object) -> object:
     old.shutdown()
     old.feed.stop()
     app.processEvents()  # the feed's last frame ends (it would touch its deleted timer)
-    state, settings, path = old.state, old.settings, old.path
+    state, settings, path, lesson = old.state, old.settings, old.path, old.lesson_on_show
     shiboken6.delete(old)
     apply_presentation_scale(app, settings.presentation_scale())
-    return MainWindow(state, settings, path=path)
+    window = MainWindow(state, settings, path=path)
+    if lesson is not None:  # mid-lesson: its title and text stay
+        window.resume_lesson(lesson)
+    return window
 
 
 def _animate(args: argparse.Namespace) -> int:

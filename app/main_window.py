@@ -752,6 +752,22 @@ class MainWindow(QMainWindow):
         self.lessons_dock.raise_()
         self.show_message(f"Lesson: {item.title}. Press Play (Space).")
 
+    @property
+    def lesson_on_show(self) -> Lesson | None:
+        """The lesson whose experiment is loaded (None once another file or problem is chosen)."""
+        return self._lesson
+
+    def resume_lesson(self, item: Lesson) -> None:
+        """Show lesson ``item`` over the experiment already loaded, without reloading its start:
+        a window rebuilt mid-lesson (presentation mode) keeps its title, text and arrows."""
+        self._lesson = item
+        self._update_title()
+        for kind, action in self.actions.arrows.items():
+            action.setChecked(kind in item.arrows)
+        self.lessons.show_lesson(item.key)
+        self.lessons_dock.show()
+        self.lessons_dock.raise_()
+
     def show_lessons(self) -> None:
         """The list of lessons, in its tab."""
         self.lessons.show_index()

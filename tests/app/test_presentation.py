@@ -103,3 +103,24 @@ def test_off_again_is_remembered_too(make_window, settings, at_scale):
     window = make_window(SessionState.default().to_dict())
     window.set_presentation_scale(1.0)
     assert settings.presentation_scale() == 1.0 and window.rebuild_requested
+
+
+def test_the_lesson_on_show_survives_the_switch(qtbot, settings, at_scale):
+    """Switching presentation mode mid-lesson keeps the lesson's title and its text on show."""
+    window = MainWindow(SessionState.default(), settings)
+    window.show()
+    qtbot.waitUntil(lambda: "grid" in window.feed.points)
+    window.open_lesson("momentum")
+    title, text = window.windowTitle(), window.lessons.text()
+    arrows = {kind for kind, action in window.actions.arrows.items() if action.isChecked()}
+    assert "Lesson:" in title
+    window.set_presentation_scale(2.0)
+    rebuilt = main._rebuilt(QApplication.instance(), window)
+    try:
+        assert rebuilt.windowTitle() == title
+        assert rebuilt.lessons.text() == text
+        assert {k for k, a in rebuilt.actions.arrows.items() if a.isChecked()} == arrows
+    finally:
+        rebuilt.close()
+        assert rebuilt.engine._thread.wait(1000)
+        rebuilt.deleteLater()
