@@ -6,15 +6,24 @@ lr) pair with :func:`optim_core.sweep.lr_sweep` and sends the :class:`SweepResul
 signal, to be drawn in a :class:`widgets.lr_sweep.SweepView`. The GUI thread only sends the job,
 shows progress and draws. Cancel stops the sweep between chunks of steps; closing the window
 stops the thread.
+
+Opened from the network workbench with ``network=`` its experiment, the same window sweeps that
+network instead (:mod:`app.network_sweep`): its data set, model, batch size and steps, for the
+optimizers checked (SGD, Adam + L2 and AdamW by default), each run judged by its final
+validation loss relative to the untrained network's.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
+from app import network_sweep
 from app.lab_window import LabWindow
 from optim_core.errors import ConfigError
 from optim_core.problems import PROBLEMS, make_problem
@@ -42,9 +51,16 @@ class SweepJob:
     steps: int
     seed: int = 0
 
+    def run(self, *, cancelled: Callable[[], bool] | None = None,
+            progress: Callable[[int, int], None] | None = None) -> SweepResult:
+        """The sweep's result (ConfigError for bad input, SweepCancelled when cancelled)."""
+        return lr_sweep(make_problem(self.problem), self.optimizers, self.lrs, steps=self.steps,
+                        seed=self.seed, cancelled=cancelled, progress=progress)
+
 
 class Worker(QtCore.QObject):
-    """Runs :class:`SweepJob`\\ s in its thread; results come back only through signals."""
+    """Runs sweep jobs (:class:`SweepJob`, :class:`~app.network_sweep.NetworkSweepJob`: each
+    has ``run(cancelled=, progress=)``) in its thread; results come back only through signals."""
 
     progress = QtCore.Signal(int, int)
     finished = QtCore.Signal(object)
@@ -56,14 +72,12 @@ class Worker(QtCore.QObject):
         self.cancel_event = threading.Event()
 
     @QtCore.Slot(object)
-    def run_job(self, job: SweepJob) -> None:
+    def run_job(self, job: SweepJob | network_sweep.NetworkSweepJob) -> None:
         """Run ``job``; emit finished, cancelled or failed. (The window clears
         :attr:`cancel_event` when it sends a job, so a Cancel pressed before the job starts
         still counts.)"""
         try:
-            result = lr_sweep(make_problem(job.problem), job.optimizers, job.lrs,
-                              steps=job.steps, seed=job.seed,
-                              cancelled=self.cancel_event.is_set, progress=self.progress.emit)
+            result = job.run(cancelled=self.cancel_event.is_set, progress=self.progress.emit)
         except SweepCancelled:
             self.cancelled.emit()
         except (ConfigError, ValueError) as exc:
@@ -73,11 +87,15 @@ class Worker(QtCore.QObject):
 
 
 class LrSweepWindow(LabWindow):
-    """The lr sweep. ``LrSweepWindow(parent).show()`` opens it beside the main window."""
+    """The lr sweep. ``LrSweepWindow(parent).show()`` opens it beside the main window;
+    ``network=`` a network experiment's dict sweeps that network (its own runs aside)."""
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None, *, seed: int = 0) -> None:
+    def __init__(self, parent: QtWidgets.QWidget | None = None, *, seed: int = 0,
+                 network: Mapping[str, Any] | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Learning-rate sweep")
+        self.network = None if network is None else copy.deepcopy(dict(network))
+        self.setWindowTitle("Learning-rate sweep" if network is None
+                            else "Learning-rate sweep of a network")
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         self.resize(1100, 720)
         self.seed = seed
@@ -99,7 +117,9 @@ class LrSweepWindow(LabWindow):
         self.setCentralWidget(central)
         self.status = QtWidgets.QLabel(
             "Does AdamW reach a good loss over a wider range of learning rates than SGD? "
-            "Press Run.")
+            "Press Run." if self.network is None else
+            "Does AdamW reach a good validation loss over a wider range of learning rates than "
+            "SGD and Adam + L2 on this network? Press Run.")
         self.statusBar().addWidget(self.status, 1)
 
     def _controls(self) -> QtWidgets.QVBoxLayout:
@@ -110,24 +130,30 @@ class LrSweepWindow(LabWindow):
         self.optimizer_boxes: dict[str, QtWidgets.QCheckBox] = {}
         boxes = QtWidgets.QHBoxLayout()
         boxes.setSpacing(8)
-        for name, checked in OPTIMIZERS:
+        choices = (OPTIMIZERS if self.network is None else
+                   [(name, checked) for name, (_, checked) in network_sweep.OPTIMIZERS.items()])
+        for name, checked in choices:
             box = QtWidgets.QCheckBox(name)
             box.setChecked(checked)
+            box.setToolTip(network_sweep.MEANING.get(name, "") if self.network else "")
             self.optimizer_boxes[name] = box
             boxes.addWidget(box)
-        self.lr_from, self.lr_to = NumberEdit(DEFAULT_LRS[0]), NumberEdit(DEFAULT_LRS[1])
+        lrs, steps = DEFAULT_LRS, DEFAULT_STEPS
+        if self.network is not None:
+            lrs, steps = network_sweep.DEFAULT_LRS, int(self.network.get("steps", steps))
+        self.lr_from, self.lr_to = NumberEdit(lrs[0]), NumberEdit(lrs[1])
         for edit, name in ((self.lr_from, "lr from"), (self.lr_to, "lr to")):
             edit.setRule(lambda v: 0 < v <= MAX_LR, f"allowed: a number > 0 and ≤ {MAX_LR:g}")
             edit.setFieldName(name)
             edit.setMaximumWidth(80)
         self.count_spin = QtWidgets.QSpinBox()
         self.count_spin.setRange(2, 61)
-        self.count_spin.setValue(DEFAULT_LRS[2])
+        self.count_spin.setValue(lrs[2])
         self.count_spin.setToolTip("learning rates in the grid, evenly spaced in log scale")
         self.steps_spin = QtWidgets.QSpinBox()
         self.steps_spin.setRange(10, 100_000)
         self.steps_spin.setSingleStep(100)
-        self.steps_spin.setValue(DEFAULT_STEPS)
+        self.steps_spin.setValue(steps)
         self.run_button = QtWidgets.QPushButton("Run")
         self.run_button.setDefault(True)
         self.run_button.clicked.connect(self.start_sweep)
@@ -140,8 +166,16 @@ class LrSweepWindow(LabWindow):
         self.progress.setValue(0)
         # two rows, so that the window fits a 1280-pixel lab screen with room to spare
         what = QtWidgets.QHBoxLayout()
-        what.addWidget(QtWidgets.QLabel("Problem"))
-        what.addWidget(self.problem_combo)
+        if self.network is None:
+            what.addWidget(QtWidgets.QLabel("Problem"))
+            what.addWidget(self.problem_combo)
+        else:  # the workbench's experiment: its data set, model, batch size and seed
+            self.problem_combo.hide()
+            self.subject = QtWidgets.QLabel(
+                f"<b>Network</b> {network_sweep.describe(self.network)}")
+            self.subject.setToolTip("the network workbench's experiment when this window "
+                                    "opened; change it there and open the sweep again")
+            what.addWidget(self.subject)
         what.addSpacing(10)
         what.addLayout(boxes)
         what.addStretch(1)
@@ -165,7 +199,7 @@ class LrSweepWindow(LabWindow):
         """The checked optimizers, in the order shown."""
         return tuple(name for name, box in self.optimizer_boxes.items() if box.isChecked())
 
-    def job(self) -> SweepJob:
+    def job(self) -> SweepJob | network_sweep.NetworkSweepJob:
         """The sweep the controls describe; raises ConfigError for a bad grid."""
         optimizers = self.optimizers()
         if not optimizers:
@@ -174,6 +208,10 @@ class LrSweepWindow(LabWindow):
             if edit.isInvalid():
                 raise ConfigError(name, edit.text(), f"a number > 0 and ≤ {MAX_LR:g}")
         lrs = log_grid(self.lr_from.value(), self.lr_to.value(), self.count_spin.value())
+        if self.network is not None:
+            return network_sweep.NetworkSweepJob(self.network, optimizers,
+                                                 tuple(float(v) for v in lrs),
+                                                 self.steps_spin.value())
         return SweepJob(self.problem_combo.currentData(), optimizers,
                         tuple(float(v) for v in lrs), self.steps_spin.value(), self.seed)
 
@@ -231,12 +269,17 @@ class LrSweepWindow(LabWindow):
         self.progress.setValue(self.progress.maximum())
         self.show_result(result)
         diverged = int(result.diverged.sum())
+        verdict = "" if result.network is None else " " + network_sweep.verdict(result, FACTOR)
         self._set_status(f"Done: {result.diverged.size} runs"
-                         + (f", {diverged} diverged." if diverged else ", none diverged."))
+                         + (f", {diverged} diverged." if diverged else ", none diverged.")
+                         + verdict)
 
     # ----------------------------------------------------------------- drawing
     def show_result(self, result: SweepResult) -> None:
         """Draw ``result`` into the view."""
+        if result.network is not None:
+            self._show_network_result(result)
+            return
         levels = result.tolerance_levels(FACTOR)
         tolerant = [None if span is None else (span[0], span[1], level)
                     for span, level in zip(result.tolerant_range(FACTOR), levels, strict=True)]
@@ -249,3 +292,24 @@ class LrSweepWindow(LabWindow):
             title=f"<b>Final loss after {result.steps} steps</b> on {title}, from {start}; "
                   "every other hyperparameter at torch.optim's default "
                   "(AdamW weight_decay 0.01)")
+
+    def _show_network_result(self, result: SweepResult) -> None:
+        """A network's sweep: validation losses relative to the untrained loss (which is 1)."""
+        untrained = result.start_loss
+        shown = network_sweep.relative(result)
+        levels = shown.tolerance_levels(FACTOR)
+        tolerant = [None if span is None else (span[0], span[1], level)
+                    for span, level in zip(shown.tolerant_range(FACTOR), levels, strict=True)]
+        batch = "full batch" if result.batch_size is None else f"batch size {result.batch_size}"
+        decay = [name for name in result.optimizers if name in ("Adam + L2", "AdamW")]
+        self.view.show_sweep(
+            shown.optimizers, shown.lrs, shown.final_loss, shown.diverged,
+            tolerant=tolerant, factor=FACTOR, start_loss=1.0,
+            improvement=shown.improvement(), range_at_edge=shown.range_at_edge(FACTOR),
+            y_label=f"final validation loss ÷ untrained ({untrained:.3g})",
+            start_name="the untrained loss", start_legend="untrained loss",
+            title=f"<b>Final validation loss after {result.steps} steps, relative to the "
+                  f"untrained net's</b> — {result.network}, {batch}, seed {result.seed}; "
+                  + (f"{' and '.join(decay)} with weight_decay {network_sweep.WEIGHT_DECAY:g}, "
+                     if decay else "")
+                  + "everything else at torch.optim's defaults")

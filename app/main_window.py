@@ -864,7 +864,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ closing
     def open_lab(self, kind: type[BatchLabWindow | LrSweepWindow | BasinsWindow]) -> None:
         """Show a lab window (one of each kind; raised if already open)."""
-        labs = self.findChildren(kind)
+        # its own labs only: the workbench's lr sweeps (its children) are not the 2D one
+        labs = self.findChildren(kind, options=Qt.FindChildOption.FindDirectChildrenOnly)
         lab = labs[0] if labs else kind(self)
         lab.show()
         lab.raise_()

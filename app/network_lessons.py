@@ -6,7 +6,8 @@ too big, AdamW's weight decay is decoupled — and these lessons show each one o
 the network engine. Each is a dict: ``key``, ``title``, ``section`` (of the lecture,
 shared/reference/curriculum.md), ``experiment`` (a network experiment, as in a file), ``panels``
 (the workbench panels to show, of :data:`PANELS`), ``watch`` (what the user sees) and ``try``
-(what to change to see the point turn around).
+(what to change to see the point turn around); ``lr_sweep``, when true, adds a link that opens
+the learning-rate sweep of the lesson's experiment.
 
 Every claim, with the numbers the texts quote, is checked by running the lesson in
 ``tests/app/test_network_lessons.py`` (several seeds where one could be luck); where the small net
@@ -58,11 +59,12 @@ LESSONS: list[dict[str, Any]] = [
             "AdamW."
         ),
         "try": (
-            "Set Adam + L2's weight_decay to 0: it matches AdamW at every lr. Or save this "
-            "(File → Save As…) and sweep it: python -m optim_core sweep --network FILE.json "
-            "--lrs 1e-4:3:14 (Adam + L2's best: only 8–21× below the untrained loss; AdamW's: "
-            "66–2,600×)."
+            "Set Adam + L2's weight_decay to 0: it matches AdamW at every lr. Or sweep the "
+            "lr (the link below, or Lab → Learning-rate sweep…; from a terminal: python -m "
+            "optim_core sweep --network FILE.json --lrs 1e-4:3:14): Adam + L2's best is only "
+            "8–21× below the untrained loss; AdamW's 66–2,600×."
         ),
+        "lr_sweep": True,
     },
     {
         "key": "network-batch-size",

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import network_config as nc
+from app.lr_sweep import LrSweepWindow
 from app.network_controls import NO_SCHEDULE, NetworkControls
 from app.network_worker import DecisionGrids, Loaded, NetworkEngine, SliceResult, TrainingProgress
 from app.settings import write_json
@@ -62,6 +63,7 @@ DEFAULT_SPEED = 30.0
 MESSAGE_MS = 8000
 CLIP_OPTIONS = ("clip_norm", "clip_value")
 EXPERIMENT_FILTER = "Experiment (*.json);;All files (*)"
+LR_SWEEP_LINK = "lr-sweep"  #: a lesson's link to the learning-rate sweep of its experiment
 #: panel names a lesson may ask for, and words that mean them (the most specific first)
 PANEL_WORDS = {"slice": ("slice", "landscape"), "regions": ("region", "decision", "boundar"),
                "layers": ("layer", "effective", "update", "weight"), "noise": ("noise",),
@@ -152,6 +154,8 @@ class NetworkWorkbench(QMainWindow):
         self._action(run, "Play / Pause", "Space", playback.play_button.click)
         self._action(run, "Step", "Right", playback.step_button.click)
         self._action(run, "Reset to the start", "R", self.reset_runs)
+        lab = bar.addMenu("&Lab")
+        self._action(lab, "&Learning-rate sweep…", "Ctrl+L", self.open_lr_sweep)
         lessons = bar.addMenu("L&essons")
         for item in LESSONS:
             lessons.addAction(item["title"]).triggered.connect(
@@ -199,6 +203,7 @@ class NetworkWorkbench(QMainWindow):
         c.activation.activated.connect(
             lambda _: self._network_field("activation", c.activation.currentText()))
         c.hidden.editingFinished.connect(self._hidden_edited)
+        c.lesson.linkActivated.connect(self._lesson_link)
         self.curves.x_axis_changed.connect(lambda _: self._draw_progress())
         self.bottom.currentChanged.connect(lambda _: self._draw_progress())
         self.slice.compute_requested.connect(self.compute_slice)
@@ -764,9 +769,25 @@ class NetworkWorkbench(QMainWindow):
                 f"<b>Watch:</b> {html.escape(str(lesson.get('watch', '')))}")
         if lesson.get("try"):
             text += f"<br><b>Try:</b> {html.escape(str(lesson['try']))}"
+        if lesson.get("lr_sweep"):
+            text += (f'<br><a href="{LR_SWEEP_LINK}">Sweep the learning rate…</a> (this net, '
+                     "SGD, Adam + L2 and AdamW over a grid of lrs)")
         self.controls.lesson.setText(text)
         self.controls.lesson.show()
         return True
+
+    def _lesson_link(self, link: str) -> None:
+        if link == LR_SWEEP_LINK:
+            self.open_lr_sweep()
+
+    def open_lr_sweep(self) -> LrSweepWindow:
+        """Open a learning-rate sweep of the experiment as it is now (its data set, model,
+        batch size and steps; SGD, Adam + L2 and AdamW checked) beside the workbench."""
+        sweep = LrSweepWindow(self, network=self.config)
+        sweep.show()
+        sweep.raise_()
+        sweep.activateWindow()
+        return sweep
 
     # ------------------------------------------------------------------ messages and closing
     def show_message(self, text: str) -> None:
@@ -778,6 +799,8 @@ class NetworkWorkbench(QMainWindow):
             return
         self._closed = True
         self._draw_timer.stop()
+        for sweep in self.findChildren(LrSweepWindow):  # its worker thread stops on close
+            sweep.close()
         for signal in (self.engine.loaded, self.engine.progress, self.engine.grids,
                        self.engine.slice_ready, self.engine.slice_stopped, self.engine.message):
             signal.disconnect()

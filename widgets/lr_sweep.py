@@ -103,6 +103,9 @@ class SweepView(QtWidgets.QWidget):
         start_loss: float | None = None,
         improvement: Sequence[float] = (),
         range_at_edge: Sequence[bool] = (),
+        y_label: str | None = None,
+        start_name: str = "the start",
+        start_legend: str = "start loss",
     ) -> None:
         """Draw row ``o`` of ``final_loss`` ``(O, L)`` against ``lrs`` ``(L,)`` for
         ``optimizers[o]``, minus ``f_min`` when given; values ≤ 0 or NaN are left out and runs
@@ -112,7 +115,9 @@ class SweepView(QtWidgets.QWidget):
         and reported in decades in the caption (None: "n/a"), as a lower bound ("≥") where
         ``range_at_edge[o]``. ``start_loss`` is drawn as a dotted line (minus ``f_min``);
         ``improvement[o]`` (start's excess / best excess) is said where it is below ``factor``.
-        A best lr at the grid's first or last point is said to be at its edge."""
+        A best lr at the grid's first or last point is said to be at its edge. ``y_label``
+        replaces the loss axis' label; ``start_name`` and ``start_legend`` are what the start
+        is called in the caption and in the legend (a network's: its untrained loss)."""
         lrs = np.asarray(lrs, dtype=float)
         gap = np.asarray(final_loss, dtype=float) - (f_min or 0.0)
         gap = np.where(np.isfinite(gap) & (gap > 0), gap, np.nan)
@@ -155,7 +160,7 @@ class SweepView(QtWidgets.QWidget):
                 text = "n/a"
             if b is not None:
                 edge = ", the grid's edge: widen it" if b in (0, len(lrs) - 1) else ""
-                weak = (f", only {better:.2g}× below the start" if better < factor else "")
+                weak = (f", only {better:.2g}× below {start_name}" if better < factor else "")
                 text += f" (best {row[b]:.3g} at lr {lrs[b]:.2g}{edge}{weak})"
             else:
                 text += " (diverged at every lr)"
@@ -169,12 +174,12 @@ class SweepView(QtWidgets.QWidget):
         entries.append(style.legend_entry("★", style.FOREGROUND, "best lr"))
         entries.append(style.legend_entry("⌈╌⌉", style.MUTED,
                                           f"lrs within {factor:g}× of the best "
-                                          f"and {factor:g}× below the start"))
+                                          f"and {factor:g}× below {start_name}"))
         self.start_line.setVisible(bool(starts.size))
         if starts.size:
             self.start_line.setValue(math.log10(start_gap))
-            entries.append(style.legend_entry("┈┈", style.MUTED, "start loss"))
-        style.set_axis_label(self.plot, "left", "final loss" if not f_min
+            entries.append(style.legend_entry("┈┈", style.MUTED, start_legend))
+        style.set_axis_label(self.plot, "left", y_label if y_label else "final loss" if not f_min
                              else f"final loss − minimum ({f_min:g})")
         self._title.set_html(title)
         self._caption.set_html(

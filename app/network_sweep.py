@@ -1,0 +1,116 @@
+"""The learning-rate sweep of a network experiment: what the sweep window needs to run one.
+
+The network workbench opens :class:`app.lr_sweep.LrSweepWindow` with its current experiment;
+the window then offers the optimizers of :data:`OPTIMIZERS` (SGD, Adam + L2 and AdamW checked:
+the lecture's comparison) and sends a :class:`NetworkSweepJob` to its worker, which trains every
+(optimizer, lr) pair together with :func:`optim_core.sweep.network_lr_sweep` on the experiment's
+data set, model, batch size, seed and steps. Each run is judged by its final validation loss
+relative to the untrained network's, and :func:`relative` scales a result to that ratio for the
+plot. Plain data and functions, no Qt.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from optim_core.sweep import SweepResult, network_lr_sweep
+
+#: the weight decay of "Adam + L2" and AdamW: AdamW's default, the same for both
+WEIGHT_DECAY = 0.01
+#: name shown → (the run it trains, without lr; checked when the window opens)
+OPTIMIZERS: dict[str, tuple[dict[str, Any], bool]] = {
+    "SGD": ({"optimizer": "SGD"}, True),
+    "SGD + momentum": ({"optimizer": "SGD", "momentum": 0.9}, False),
+    "Adam": ({"optimizer": "Adam"}, False),
+    "Adam + L2": ({"optimizer": "Adam", "weight_decay": WEIGHT_DECAY}, True),
+    "AdamW": ({"optimizer": "AdamW", "weight_decay": WEIGHT_DECAY}, True),
+    "RMSprop": ({"optimizer": "RMSprop"}, False),
+}
+#: what each name means, for the check boxes' tooltips
+MEANING = {
+    "SGD": "torch.optim.SGD, no momentum",
+    "SGD + momentum": "torch.optim.SGD(momentum=0.9)",
+    "Adam": "torch.optim.Adam, no weight decay",
+    "Adam + L2": f"torch.optim.Adam(weight_decay={WEIGHT_DECAY:g}): the decay added to the "
+                 "gradient, then divided by √v like it",
+    "AdamW": f"torch.optim.AdamW(weight_decay={WEIGHT_DECAY:g}): the decay applied to the "
+             "weights, outside the adaptive step",
+    "RMSprop": "torch.optim.RMSprop",
+}
+#: lo, hi, points: the lesson's grid (python -m optim_core sweep --network … --lrs 1e-4:3:14)
+DEFAULT_LRS = (1e-4, 3.0, 14)
+
+
+@dataclass(frozen=True)
+class NetworkSweepJob:
+    """Sweep ``optimizers`` (names of :data:`OPTIMIZERS`) over ``lrs`` on ``config`` (a network
+    experiment's dict; its own runs are not used) for ``steps`` steps."""
+
+    config: Mapping[str, Any]
+    optimizers: tuple[str, ...]
+    lrs: tuple[float, ...]
+    steps: int
+
+    def run(self, *, cancelled: Callable[[], bool] | None = None,
+            progress: Callable[[int, int], None] | None = None) -> SweepResult:
+        """Train every run; the result's optimizers carry the names shown. Raises ConfigError
+        naming the field for bad input, SweepCancelled when ``cancelled()`` turns true."""
+        placeholder = float(self.lrs[0]) if self.lrs else 0.01  # each run's lr is swept
+        runs = [{**OPTIMIZERS[name][0], "lr": placeholder, "label": name}
+                for name in self.optimizers]
+        result = network_lr_sweep({**self.config, "runs": runs}, self.lrs, steps=self.steps,
+                                  cancelled=cancelled, progress=progress)
+        return replace(result, optimizers=self.optimizers)  # one variant per distinct run
+
+
+def describe(config: Mapping[str, Any]) -> str:
+    """What a sweep of ``config`` trains, in words: data set, model, batch size, seed."""
+    data = dict(config.get("network", {}))
+    about = ", ".join(f"{k} {data[k]:g}" for k in ("n_samples", "noise")
+                      if isinstance(data.get(k), (int, float)))
+    model = data.get("model", "mlp")
+    hidden = "-".join(str(h) for h in data.get("hidden", ()))
+    layers = f" {hidden}" if hidden else ""
+    activation = f", {data['activation']}" if data.get("activation") else ""
+    batch = config.get("batch_size")
+    batch_text = "full batch" if batch is None else f"batch size {batch}"
+    return (f"{data.get('dataset', '?')}{f' ({about})' if about else ''}, "
+            f"{model.upper()}{layers}{activation}; {batch_text}, seed {config.get('seed', 0)}")
+
+
+def relative(result: SweepResult) -> SweepResult:
+    """``result`` with its losses divided by the untrained loss (which becomes 1)."""
+    scale = result.start_loss
+    if not (math.isfinite(scale) and scale > 0):
+        return result
+    return replace(result, final_loss=result.final_loss / scale, start_loss=1.0)
+
+
+def verdict(result: SweepResult, factor: float = 10.0) -> str:
+    """One sentence: which optimizer keeps its validation loss within ``factor``× of its best
+    over the widest range of lrs, and which got nowhere near ``factor``× below the untrained
+    loss."""
+    decades = result.tolerant_decades(factor)
+    edges = result.range_at_edge(factor)
+    judged = [(d, name, edge) for d, name, edge in zip(decades, result.optimizers, edges,
+                                                       strict=True) if not math.isnan(d)]
+    parts = []
+    if judged:
+        widest = max(d for d, _, _ in judged)
+        names = [f"{name} {'≥ ' if edge else ''}{d:.1f}" for d, name, edge in judged
+                 if d >= widest - 1e-9]
+        parts.append(f"widest range within {factor:g}× of its best: {' and '.join(names)} "
+                     "decades of lr")
+    weak = [name for d, name in zip(decades, result.optimizers, strict=True) if math.isnan(d)]
+    if weak:
+        parts.append(f"never {factor:g}× below the untrained loss (or diverged): "
+                     f"{', '.join(weak)}")
+    edge_best = [name for name, at in zip(result.optimizers, result.best_at_edge(), strict=True)
+                 if at]
+    if edge_best:
+        parts.append(f"best lr at the grid's edge, widen it: {', '.join(edge_best)}")
+    text = "; ".join(parts)
+    return f"{text[:1].upper()}{text[1:]}." if text else ""
