@@ -330,6 +330,62 @@ class TickAxis(pg.AxisItem):
         super().__init__(*args, **kwargs)
         self._few_decades = False
         self._minor_labels: tuple[int, ...] = ()
+        option = QtGui.QTextOption()  # a wrapped label's lines centred on the axis
+        option.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
+        option.setWrapMode(QtGui.QTextOption.WrapMode.WordWrap)
+        self.label.document().setDefaultTextOption(option)
+
+    def setLabel(self, *args: object, **kwargs: object) -> None:
+        """pyqtgraph's label, fitted to the axis's length (see :meth:`resizeEvent`)."""
+        super().setLabel(*args, **kwargs)
+        self._fit_label()
+
+    def resizeEvent(self, ev: object = None) -> None:
+        """Fit the label to the axis's length, then place it centred beside the axis.
+
+        pyqtgraph centres the label whatever its length, so on a short plot (a small panel,
+        presentation mode) "loss − f_min (log scale)" ran over the legend above the plot. A
+        label longer than the axis wraps onto more lines (the axis grows to hold them); a word
+        longer than the whole axis is drawn smaller.
+        """
+        self._fit_label()
+        super().resizeEvent(ev)
+        label = self.label
+        if label is None or label.scale() == 1.0:
+            return
+        along = label.boundingRect().width() * label.scale()
+        across = label.boundingRect().height() * label.scale()
+        pos = label.pos()
+        if self.orientation in ("left", "right"):
+            pos.setY(int(self.size().height() / 2 + along / 2))
+            if self.orientation == "right":
+                pos.setX(int(self.size().width() - across + _LABEL_NUDGE_PX))
+        else:
+            pos.setX(int(self.size().width() / 2 - along / 2))
+            if self.orientation == "bottom":
+                pos.setY(int(self.size().height() - across + _LABEL_NUDGE_PX))
+        label.setPos(pos)
+
+    def _fit_label(self) -> None:
+        """Wrap (or, if a word is still too long, shrink) the label to the axis's length: a
+        plot squeezed to nothing draws no label over its neighbours."""
+        label = self.label
+        if label is None:
+            return
+        vertical = self.orientation in ("left", "right")
+        length = (self.size().height() if vertical else self.size().width()) - 2.0
+        doc = label.document()
+        before = (label.textWidth(), label.scale())
+        label.setTextWidth(-1.0)
+        label.setScale(1.0)
+        natural = doc.size().width()
+        if natural > length:
+            label.setTextWidth(max(length, 1.0))
+            if doc.size().width() > length:  # a word longer than the axis: one line, smaller
+                label.setTextWidth(-1.0)
+                label.setScale(max(length, 1.0) / natural)
+        if (label.textWidth(), label.scale()) != before:
+            self._adjustSize()  # room across the axis for the lines it has now
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
         """pyqtgraph's spacing, widened on a horizontal linear axis until the widest major label
@@ -391,6 +447,8 @@ class TickAxis(pg.AxisItem):
 
 #: the least room between two tick labels on a horizontal axis, in pixels
 _TICK_GAP_PX = 8
+#: how far pyqtgraph moves an axis label outwards from its place (AxisItem.resizeEvent)
+_LABEL_NUDGE_PX = 5
 
 
 def _mantissa(step: float) -> int:

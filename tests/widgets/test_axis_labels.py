@@ -1,0 +1,77 @@
+"""Axis labels stay beside their own axis: a label longer than a short plot's axis wraps (or
+shrinks) instead of running over the legend above it or the plot below it — at every
+presentation scale and on small panels."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from widgets import AdaptiveLrPanel, LossCurvesPanel, configure_pyqtgraph, style
+
+SIZE_HINTS = "does not support propagateSizeHints"
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore(SIZE_HINTS)]
+
+LABELS = ["SGD lr=0.001", "SGD+momentum lr=0.001", "Adam lr=0.05"]
+COLORS = ["#0072b2", "#d55e00", "#009e73"]
+
+
+def loss_panel() -> QtWidgets.QWidget:
+    panel = LossCurvesPanel()
+    panel.set_log_y(True)
+    panel.set_runs(LABELS, COLORS)
+    steps = np.arange(1.0, 61.0)
+    panel.set_curves([steps] * 3, [10.0 / steps, 12.0 / steps ** 0.5, 8.0 / steps], f_min=0.0)
+    return panel
+
+
+def adaptive_panel() -> QtWidgets.QWidget:
+    panel = AdaptiveLrPanel()
+    panel.set_runs(LABELS, COLORS)
+    steps = np.arange(1.0, 61.0)
+    lr = np.abs(np.stack([1e-3 * (1 + np.sin(steps)), 1e-2 * (1 + np.cos(steps))], axis=1))
+    panel.set_curves([steps] * 3, [lr + 1e-4, lr * 2 + 1e-4, lr * 3 + 1e-4])
+    return panel
+
+
+def scene_rect(item: QtWidgets.QGraphicsItem) -> QtCore.QRectF:
+    return item.mapRectToScene(item.boundingRect())
+
+
+@pytest.fixture
+def at_scale():
+    yield style.set_presentation_scale
+    style.set_presentation_scale(1.0)
+
+
+@pytest.mark.parametrize("make", [loss_panel, adaptive_panel])
+@pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
+@pytest.mark.parametrize("size", [(400, 330), (320, 260), (560, 460)])
+def test_an_axis_label_stays_beside_its_axis(qtbot, at_scale, make, scale, size):
+    configure_pyqtgraph()
+    at_scale(scale)
+    panel = make()
+    qtbot.addWidget(panel)
+    panel.resize(*size)
+    panel.show()
+    qtbot.waitExposed(panel)
+    for _ in range(3):  # the layout settles over a few turns
+        QtWidgets.QApplication.processEvents()
+    items = panel._view.scene().items()
+    texts = [scene_rect(i) for i in items if isinstance(i, style.RichTextItem) and i.html()]
+    axes = [i for i in items if isinstance(i, pg.AxisItem) and i.isVisible()
+            and i.label.isVisible() and i.label.toPlainText()]
+    assert axes
+    for axis in axes:
+        label, own = scene_rect(axis.label), scene_rect(axis)
+        name = f"{axis.orientation} axis label {axis.label.toPlainText()!r}"
+        if axis.orientation in ("left", "right"):
+            assert own.top() - 1 <= label.top() and label.bottom() <= own.bottom() + 1, name
+        else:
+            assert own.left() - 1 <= label.left() and label.right() <= own.right() + 1, name
+        for text in texts:
+            assert not label.adjusted(1, 1, -1, -1).intersects(text), name
