@@ -73,7 +73,7 @@ def describe(config: Mapping[str, Any]) -> str:
                       if isinstance(data.get(k), (int, float)))
     model = data.get("model", "mlp")
     hidden = "-".join(str(h) for h in data.get("hidden", ()))
-    layers = f" {hidden}" if hidden else ""
+    layers = f", hidden {hidden}" if hidden else ""
     activation = f", {data['activation']}" if data.get("activation") else ""
     batch = config.get("batch_size")
     batch_text = "full batch" if batch is None else f"batch size {batch}"
