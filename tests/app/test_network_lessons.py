@@ -203,7 +203,9 @@ def test_every_lesson_has_a_checked_claim():
 
 @pytest.mark.parametrize("entry", LESSONS, ids=[entry["key"] for entry in LESSONS])
 def test_lesson_is_well_formed(entry):
-    assert set(entry) == {"key", "title", "section", "experiment", "panels", "watch", "try"}
+    needed = {"key", "title", "section", "experiment", "panels", "watch", "try"}
+    assert needed <= set(entry) <= needed | {"lr_sweep"}  # lr_sweep: a link to the lr sweep
+    assert isinstance(entry.get("lr_sweep", False), bool)
     parse_network_experiment(entry["experiment"])
     assert entry["panels"] and set(entry["panels"]) <= set(PANELS)
     assert entry["watch"].strip() and entry["try"].strip() and entry["title"].strip()
