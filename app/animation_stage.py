@@ -52,9 +52,9 @@ class AnimationStage(QWidget):
         self.setFixedSize(*stage_size(spec.panels))
         problem = spec.experiment.problem
         self.feed.set_roster(spec.roster)
-        self.feed.set_problem(problem.name, problem.is_finite_sum, problem.log_scale)
+        self.feed.set_problem(problem.name, problem.is_finite_sum)  # log loss axis: with the grid
         if spec.log_loss is not None:
-            self.loss.set_log_y(spec.log_loss)
+            self.feed.set_log_loss(spec.log_loss)
         self.loss.set_x_axis(spec.loss_x)
         for kind in spec.arrows:
             self.feed.set_arrow_visible(kind, True)

@@ -3,7 +3,7 @@
 The problem picker only shows: it announces each edit of a formula, and this module answers with
 the error (underlined at its position) or clears it. Parsing is a walk over at most 2,000
 characters, well under a millisecond, so it runs on the GUI thread; finding the minima, which
-takes longer, happens only once the formula is applied.
+takes longer, happens only once the formula is applied, in the engine thread.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 The grid covers the problem's view window with a margin around it, so panning a little still shows
 the surface. Finite-sum problems evaluate every sample at every grid point, so the grid is
 computed in row blocks that keep the intermediate (rows × columns × samples) tensor small. The
-isolines are traced here too, so the GUI thread only hands ready polylines to the panel.
+isolines are traced here too, so the GUI thread only hands ready polylines to the panel. So are
+what the problem may have to compute first — the minima a custom formula's are searched for, and
+whether its loss spans decades (the loss axis's log scale): the panels get them with the grid.
 
 A sum over more than :data:`PICTURE_SAMPLES` samples is drawn from a fixed random subset of that
 many (the runs still use every sample; the title says so): 241² grid points × 10⁵ sigmoid samples
@@ -51,6 +53,8 @@ class LandscapeGrid:
     isolines: tuple[np.ndarray, np.ndarray] | None = None
     #: known local maxima (Himmelblau's), marked too: Newton's method is drawn to them
     maxima: tuple[tuple[float, float], ...] = ()
+    #: the problem's own choice of a log loss axis (``problem.log_scale``)
+    log_loss: bool = False
 
 
 def landscape_grid(problem: Problem, points: int = GRID_POINTS,
@@ -82,9 +86,11 @@ def landscape_grid(problem: Problem, points: int = GRID_POINTS,
             _check(cancelled)
             z[start:start + block] = loss(grid[start:start + block]).cpu().numpy()
     z = z.reshape(points, points)
-    minima = tuple(tuple(float(c) for c in m.point) for m in problem.minima)
-    values = [m.value for m in problem.minima]
-    log_scale = choose_log_scale(z, problem.log_scale)  # the problem's, unless it hides too much
+    found = problem.minima  # a custom formula's are searched for here, in the worker thread
+    minima = tuple(tuple(float(c) for c in m.point) for m in found)
+    values = [m.value for m in found]
+    log_loss = bool(problem.log_scale)
+    log_scale = choose_log_scale(z, log_loss)  # the problem's, unless it hides too much
     field = display_field(z, log_scale)
     levels = isoline_levels(field, log_scale)
     lines = []
@@ -95,7 +101,8 @@ def landscape_grid(problem: Problem, points: int = GRID_POINTS,
     return LandscapeGrid(x=x, y=y, z=z, log_scale=log_scale, minima=minima, maxima=maxima,
                          f_min=min(values) if values else None,
                          view=(v.xmin, v.xmax, v.ymin, v.ymax), title=title,
-                         isolines=(levels, np.concatenate(lines) if lines else np.empty((0, 2))))
+                         isolines=(levels, np.concatenate(lines) if lines else np.empty((0, 2))),
+                         log_loss=log_loss)
 
 
 def _check(cancelled: Callable[[], bool]) -> None:

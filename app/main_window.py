@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
         roster = self._roster()
         self.feed.set_roster(roster)
         problem = self.state.problem_object
-        self.feed.set_problem(problem.name, problem.is_finite_sum, problem.log_scale)
+        self.feed.set_problem(problem.name, problem.is_finite_sum)  # no formula evaluated here
         self.engine.load(self.state.experiment(), target_steps=self.state.steps,
                          speed=self.state.speed,
                          playing=self.controls.playback.is_playing())
@@ -743,7 +743,7 @@ class MainWindow(QMainWindow):
         self._restart("")
         for kind, action in self.actions.arrows.items():
             action.setChecked(kind in item.arrows)
-        self.loss.set_log_y(item.log_loss)
+        self.feed.set_log_loss(item.log_loss)
         self.loss.set_x_axis(item.loss_x)
         self.landscape.reset_view()  # not the zoom or pan left from the lesson before
         (self.noise_dock if item.panel == "noise" else self.adaptive_dock).raise_()

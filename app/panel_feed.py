@@ -82,6 +82,7 @@ class PanelFeed(QObject):
         self.roster = Roster()
         self._f_min: float | None = None
         self._problem = ""
+        self._log_loss_pending = False  # a new problem's loss axis waits for its landscape
         self._stale: set[str] = set()
         self._arrows_visible: dict[str, bool] = {}
         self._arrows_empty: dict[str, bool] = {}
@@ -90,6 +91,7 @@ class PanelFeed(QObject):
         #: the 3D view (a widgets.surface_view.SurfaceView), fed what the landscape is fed
         self.surface = None
         self.loss.x_axis_changed.connect(lambda _text: self._mark("loss"))
+        self.loss.log_y_changed.connect(self._log_loss_chosen)
         self._stopped = False
         #: panels the window says are behind another dock's tab (isVisible() is still true)
         self._shown: dict[str, bool] = {}
@@ -111,18 +113,26 @@ class PanelFeed(QObject):
             self.surface.set_runs(list(roster.labels), list(roster.colors))
         self._mark("landscape", "loss", "adaptive")
 
-    def set_problem(self, name: str, finite_sum: bool, log_scale: bool) -> None:
+    def set_problem(self, name: str, finite_sum: bool) -> None:
         """Offer the loss x-axes that make sense for this problem; a new problem whose loss
-        spans orders of magnitude starts with a log loss axis."""
+        spans orders of magnitude starts with a log loss axis once its landscape arrives (a
+        custom formula's spread is computed with it, in the worker thread)."""
         if name != self._problem:
             self._problem = name
-            self.loss.set_log_y(log_scale)
+            self._log_loss_pending = True
         choices = [c for c in X_AXES if finite_sum or c != "sample-gradients computed"]
         current = self.loss.x_axis()
         self.loss.set_x_axis_choices(choices, current if current in choices else choices[0])
         self._mark("loss")
 
+    def set_log_loss(self, on: bool) -> None:
+        """Put the loss axis on a log scale (or not), whatever the next landscape suggests."""
+        self._log_loss_pending = False
+        self.loss.set_log_y(on)
+
     def set_landscape(self, grid: LandscapeGrid) -> None:
+        if self._log_loss_pending:
+            self.set_log_loss(grid.log_loss)
         self.landscape.set_landscape(grid.x, grid.y, grid.z, log_scale=grid.log_scale,
                                      minima=grid.minima, maxima=grid.maxima, view=grid.view,
                                      title=grid.title, isolines=grid.isolines)
@@ -230,6 +240,9 @@ class PanelFeed(QObject):
 
     def _mark(self, *names: str) -> None:
         self._stale.update(names)
+
+    def _log_loss_chosen(self, _on: bool) -> None:
+        self._log_loss_pending = False  # the user's (or a lesson's) choice stands
 
     def _runs(self, progress: Progress) -> range:
         return range(min(progress.snapshot.n_runs, len(self.roster.labels)))
