@@ -330,10 +330,6 @@ class TickAxis(pg.AxisItem):
         super().__init__(*args, **kwargs)
         self._few_decades = False
         self._minor_labels: tuple[int, ...] = ()
-        option = QtGui.QTextOption()  # a wrapped label's lines centred on the axis
-        option.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
-        option.setWrapMode(QtGui.QTextOption.WrapMode.WordWrap)
-        self.label.document().setDefaultTextOption(option)
 
     def setLabel(self, *args: object, **kwargs: object) -> None:
         """pyqtgraph's label, fitted to the axis's length (see :meth:`resizeEvent`)."""
@@ -345,8 +341,7 @@ class TickAxis(pg.AxisItem):
 
         pyqtgraph centres the label whatever its length, so on a short plot (a small panel,
         presentation mode) "loss − f_min (log scale)" ran over the legend above the plot. A
-        label longer than the axis wraps onto more lines (the axis grows to hold them); a word
-        longer than the whole axis is drawn smaller.
+        label longer than the axis is drawn smaller, to the axis's length.
         """
         self._fit_label()
         super().resizeEvent(ev)
@@ -367,25 +362,15 @@ class TickAxis(pg.AxisItem):
         label.setPos(pos)
 
     def _fit_label(self) -> None:
-        """Wrap (or, if a word is still too long, shrink) the label to the axis's length: a
-        plot squeezed to nothing draws no label over its neighbours."""
+        """Draw the label smaller where it is longer than the axis: a plot squeezed to nothing
+        draws no label over its neighbours."""
         label = self.label
         if label is None:
             return
         vertical = self.orientation in ("left", "right")
         length = (self.size().height() if vertical else self.size().width()) - 2.0
-        doc = label.document()
-        before = (label.textWidth(), label.scale())
-        label.setTextWidth(-1.0)
-        label.setScale(1.0)
-        natural = doc.size().width()
-        if natural > length:
-            label.setTextWidth(max(length, 1.0))
-            if doc.size().width() > length:  # a word longer than the axis: one line, smaller
-                label.setTextWidth(-1.0)
-                label.setScale(max(length, 1.0) / natural)
-        if (label.textWidth(), label.scale()) != before:
-            self._adjustSize()  # room across the axis for the lines it has now
+        natural = label.boundingRect().width()
+        label.setScale(1.0 if natural <= length or natural <= 0 else max(length, 1.0) / natural)
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
         """pyqtgraph's spacing, widened on a horizontal linear axis until the widest major label
