@@ -84,20 +84,23 @@ def lr_insensitivity(r: Runs) -> None:
     hist = {label: run["effective_lr_hist"][-1] for label, run in r.items()}  # (layers, bins)
     assert ((hist["SGD lr=0.3"] > 0).sum(-1) == 1).all()  # SGD: one effective lr, its lr
     assert ((hist["AdamW lr=0.01"] > 0).sum(-1) >= 5).all()  # Adam: one per parameter
-    grid = log_grid(1e-4, 3, 14)
+    grid = log_grid(1e-4, 10, 16)  # the sweep window's default grid
     experiment = copy.deepcopy(network_lesson("network-lr-insensitivity")["experiment"])
     experiment["runs"].append({"optimizer": "Adam", "lr": 0.01})  # plain Adam, for comparison
-    for seed in (0, 1, 2, 3):
+    wider = narrower = 0
+    for seed in range(6):
         sweep = network_lr_sweep(experiment, grid, seed=seed)
         assert sweep.optimizers == ("SGD", "Adam weight_decay=0.01", "AdamW", "Adam")
-        _, l2, adamw, adam = sweep.improvement()
-        assert adamw >= 50 and l2 <= 25 and adamw >= 3 * l2, (seed, sweep.improvement())
-        d_sgd, _, d_adamw, d_adam = (0.0 if math.isnan(d) else d
-                                     for d in sweep.tolerant_decades())
-        assert d_adamw >= d_sgd, (seed, sweep.tolerant_decades())  # never fewer than SGD
-        assert d_adamw <= 1.1 and d_sgd <= 0.7, (seed, sweep.tolerant_decades())
-        assert adam >= 50 and abs(d_adam - d_adamw) <= 0.4, (seed, sweep.tolerant_decades())
-        assert sweep.best[0][0] >= 10 * sweep.best[2][0], (seed, sweep.best)  # SGD's lrs higher
+        assert not any(sweep.best_at_edge()), (seed, sweep.best)  # the ranges are whole
+        _, l2, adamw, adam = sweep.improvement()  # the watch text's factors, to its rounding
+        assert 100 <= adamw <= 5500 and 80 <= adam <= 9000 and 10 <= l2 <= 35, (
+            seed, sweep.improvement())
+        d_sgd, _, d_adamw, _ = (0.0 if math.isnan(d) else d for d in sweep.tolerant_decades())
+        assert 0.3 <= round(d_adamw, 1) <= 1.7 and d_sgd <= 0.7, (seed, d_adamw, d_sgd)
+        wider += d_adamw > d_sgd + 1e-6
+        narrower += d_adamw < d_sgd - 1e-6
+        assert sweep.best[0][0] >= 9 * sweep.best[2][0], (seed, sweep.best)  # SGD's lrs higher
+    assert (wider, narrower) == (3, 3)  # "not reliably more tolerant": as the text says
     # try: without the coupled decay, Adam is as good as AdamW at every lr
     plain = play_adam_without_decay()
     for lr in ("0.001", "0.01", "0.1"):

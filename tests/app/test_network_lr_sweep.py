@@ -111,8 +111,8 @@ def test_the_lab_menu_opens_a_sweep_of_the_workbenchs_experiment(qtbot, make_wor
     assert sweep.subject.text() == ("<b>Network</b> moons (n_samples 200, noise 0.1), MLP, "
                                     "hidden 16-16, tanh; batch size 16, seed 1")
     job = sweep.job()
-    assert job.lrs[0] == pytest.approx(1e-4) and job.lrs[-1] == pytest.approx(3.0)
-    assert len(job.lrs) == 14 and job.steps == 100
+    assert job.lrs[0] == pytest.approx(1e-4) and job.lrs[-1] == pytest.approx(10.0)
+    assert len(job.lrs) == 16 and job.steps == 100
 
 
 def test_a_sweep_draws_validation_losses_relative_to_the_untrained_loss(qtbot, make_workbench):
