@@ -75,6 +75,9 @@ class RuleStepper:
         self.device = device
         self.dtype = dtype
         self.blocks = self._make_blocks()
+        # blocks that hold consecutive rows in order: a step's params are one concatenation
+        self._in_row_order = all(isinstance(b.index, slice) for b in self.blocks) and [
+            r for b in self.blocks for r in b.rows] == list(range(len(self.runs)))
         self.needs_hessian = any(block.rule.needs_hessian for block in self.blocks)
         self.clip_norm: torch.Tensor | None = None
         self.clip_value: torch.Tensor | None = None
@@ -183,6 +186,9 @@ class RuleStepper:
         self.steps_taken = step
         if len(self.blocks) == 1 and isinstance(self.blocks[0].index, slice):
             return self._step_block(self.blocks[0], params, grad, step, hessian, closure_for)
+        if self._in_row_order:
+            return torch.cat([self._step_block(block, params, grad, step, hessian, closure_for)
+                              for block in self.blocks])
         out = params.clone()
         for block in self.blocks:
             out[block.index] = self._step_block(block, params, grad, step, hessian, closure_for)

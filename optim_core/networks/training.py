@@ -15,6 +15,7 @@ and validation sets, per-layer statistics, the gradient noise scale, the sharpne
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from types import MappingProxyType
@@ -106,6 +107,7 @@ class TrainingSession:
                                                        self.experiment.seed)
         self._all = torch.arange(self.n_train, device=self.device)
         self._active = torch.ones(r, dtype=torch.bool, device=self.device)
+        self._never_clipped = torch.zeros(r, dtype=torch.bool, device=self.device)
         self._all_active = True
         self._diverged_at: list[int | None] = [None] * r
         self._step = 0
@@ -192,12 +194,11 @@ class TrainingSession:
             after = torch.where(active[:, None], after, before)
         self._check_divergence(loss, raw, after)
         self._params = after
-        nan = torch.full_like(loss, float("nan"))
-        fired = clipped if clipped is not None else torch.zeros_like(active)
-        self.steps_record.append(step, self._elapsed, {
-            "loss": torch.where(active, loss, nan),
-            "lr": lr,
-            "clipped": fired & active})
+        fired = clipped if clipped is not None else self._never_clipped
+        if not self._all_active:
+            loss = torch.where(active, loss, float("nan"))
+            fired = fired & active
+        self.steps_record.append(step, self._elapsed, {"loss": loss, "lr": lr, "clipped": fired})
         if self._due("layer_stats_every", step):
             self.layer_record.append(step, self._elapsed,
                                      probes.layer_stats(self.model, before, after, raw))
@@ -231,7 +232,13 @@ class TrainingSession:
     def _check_divergence(self, loss: torch.Tensor, grad: torch.Tensor, after: torch.Tensor
                           ) -> None:
         # a NaN or inf in a run's loss or gradient makes the sum so; NaN fails the bound too
-        ok = torch.isfinite(loss + grad.sum(1)) & (after.abs().amax(1) <= DIVERGENCE_BOUND)
+        totals = loss + grad.sum(1)
+        if self._all_active:  # fast path, one sync and no (R, P) temporary: all runs at once
+            low, high = torch.aminmax(after)
+            total, low, high = torch.stack((totals.sum(), low, high)).tolist()
+            if math.isfinite(total) and low >= -DIVERGENCE_BOUND and high <= DIVERGENCE_BOUND:
+                return
+        ok = torch.isfinite(totals) & (after.abs().amax(1) <= DIVERGENCE_BOUND)
         newly = self._active & ~ok
         if not bool(ok.all()) and bool(newly.any()):
             for r in torch.nonzero(newly).flatten().tolist():
