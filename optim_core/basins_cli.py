@@ -22,7 +22,8 @@ from optim_core.basins import DIVERGED, GRID, STEPS, BasinMap, basin_map, parse_
 from optim_core.errors import ConfigError
 from optim_core.optimizers import BUILT_IN
 from optim_core.problems import problem_from_argument
-from optim_core.results import atomic_write, check_out
+from optim_core.results import check_out
+from optim_core.subcommand import add_problem_argument, add_subcommand, save_then_print
 
 #: hyperparameters of the built-in rules, each an option (others through --param NAME=VALUE)
 HYPERPARAMETERS = tuple(dict.fromkeys(
@@ -31,11 +32,10 @@ HYPERPARAMETERS = tuple(dict.fromkeys(
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``basins`` sub-command to ``subparsers``; its handler is :func:`run`."""
-    parser = subparsers.add_parser(
-        "basins", help="which minimum each start of a grid reaches (basins of attraction)",
-        description=__doc__.split("\n\n")[1].replace("\n", " "))
-    parser.add_argument("--problem", required=True,
-                        help="a problem name, or a JSON object with 'name' and its parameters")
+    parser = add_subcommand(
+        subparsers, "basins", "which minimum each start of a grid reaches (basins of attraction)",
+        __doc__)
+    add_problem_argument(parser)
     parser.add_argument("--optimizer", required=True, help="an optimizer name (torch.optim's)")
     parser.add_argument("--grid", type=int, default=GRID.default,
                         help=f"starts per side, 2 to {GRID.high:g} (default {GRID.default})")
@@ -67,12 +67,8 @@ def run(args: argparse.Namespace) -> int:
     result = basin_map(problem, args.optimizer, hyperparameters(args), grid=args.grid,
                        extent=extent, steps=args.steps, every=None, radius=args.radius,
                        dtype=args.dtype)
-    if args.out is not None:  # write first: a failed write must print nothing but its error
-        data = png(result) if args.out.lower().endswith(".png") else npz(result)
-        atomic_write(args.out, lambda stream: stream.write(data))
-    print(report(result))
-    if args.out is not None:
-        print(f"wrote {args.out}")
+    save_then_print(args.out, lambda out: png(result) if out.lower().endswith(".png")
+                    else npz(result), report(result))
     return 0
 
 

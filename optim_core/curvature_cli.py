@@ -17,20 +17,19 @@ from optim_core.curvature import Curvature, curvature_at
 from optim_core.errors import ConfigError
 from optim_core.problems import Problem, make_problem
 from optim_core.problems.registry import point_from_argument, problem_from_argument
+from optim_core.subcommand import add_point_argument, add_problem_argument, add_subcommand
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``curvature`` sub-command to ``subparsers``; its handler is :func:`run`."""
-    parser = subparsers.add_parser(
-        "curvature", help="Hessian, eigenvalues, condition number and 2/λ_max at a point",
-        description=__doc__.split("\n\n")[1].replace("\n", " "))
-    parser.add_argument("--problem", required=True,
-                        help="a problem name, or a JSON object with 'name' and its parameters")
+    parser = add_subcommand(
+        subparsers, "curvature", "Hessian, eigenvalues, condition number and 2/λ_max at a point",
+        __doc__)
+    add_problem_argument(parser)
     parser.add_argument("--param", action="append", default=[], metavar="K=V",
                         help="a problem parameter (repeatable); V is JSON or else text, e.g. "
                              "--param expression='x**2 + 10*y**2' --param view=[-1,1,-1,1]")
-    parser.add_argument("--at", help="the point x,y (default: the problem's start); "
-                                     "write --at=-3,2 when x is negative")
+    add_point_argument(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.set_defaults(handler=run)
     return parser

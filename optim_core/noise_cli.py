@@ -28,7 +28,13 @@ from optim_core.noise import (
 )
 from optim_core.problems import FiniteSumProblem, problem_from_argument
 from optim_core.problems.registry import point_from_argument
-from optim_core.results import atomic_write, check_out
+from optim_core.results import check_out
+from optim_core.subcommand import (
+    add_point_argument,
+    add_problem_argument,
+    add_subcommand,
+    save_then_print,
+)
 
 DEFAULT_DRAWS = 2000
 MAX_DRAWS = 10_000_000
@@ -36,14 +42,12 @@ MAX_DRAWS = 10_000_000
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``noise`` sub-command to ``subparsers``; its handler is :func:`run`."""
-    parser = subparsers.add_parser(
-        "noise", help="standard error of minibatch gradients against batch size",
-        description=__doc__.split("\n\n")[1].replace("\n", " "))
-    parser.add_argument("--problem", required=True,
-                        help="a finite-sum problem name, or a JSON object with 'name' and its "
-                             "parameters, e.g. '{\"name\": \"sigmoid_fit\", \"n_samples\": 500}'")
-    parser.add_argument("--at", help="the point x,y (default: the problem's start); "
-                                     "write --at=-3,2 when x is negative")
+    parser = add_subcommand(
+        subparsers, "noise", "standard error of minibatch gradients against batch size", __doc__)
+    add_problem_argument(parser, "a finite-sum problem name, or a JSON object with 'name' and "
+                                 "its parameters, e.g. '{\"name\": \"sigmoid_fit\", "
+                                 "\"n_samples\": 500}'")
+    add_point_argument(parser)
     parser.add_argument("--batch-sizes", help="comma-separated N (default: 1,2,4,… and M)")
     parser.add_argument("--draws", type=int, default=DEFAULT_DRAWS,
                         help=f"minibatch gradients drawn per N (default {DEFAULT_DRAWS})")
@@ -69,12 +73,9 @@ def run(args: argparse.Namespace) -> int:
     generator.manual_seed(seed)
     curve = noise_curve(problem, point, sizes, args.draws, generator,
                         time_gradients=not args.no_timing)
-    if args.out is not None:  # write first: a failed write must print nothing but its error
-        text = to_csv(curve) if args.out.lower().endswith(".csv") else to_json(problem, curve)
-        atomic_write(args.out, lambda stream: stream.write(text.encode("utf-8")))
-    print(report(problem.name, curve, seed))
-    if args.out is not None:
-        print(f"wrote {args.out}")
+    save_then_print(args.out, lambda out: (to_csv(curve) if out.lower().endswith(".csv")
+                                           else to_json(problem, curve)).encode("utf-8"),
+                    report(problem.name, curve, seed))
     return 0
 
 

@@ -18,6 +18,7 @@ from optim_core.schedules import (
     SCHEDULE_NAMES,
     schedule_arguments,
 )
+from optim_core.subcommand import add_subcommand
 
 EXAMPLE = '"schedule": {"name": "CosineAnnealingLR", "T_max": 200}'
 _LISTS = {
@@ -28,9 +29,8 @@ _LISTS = {
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``schedules`` sub-command to ``subparsers``."""
-    parser = subparsers.add_parser(
-        "schedules", help="list the learning-rate schedules a run may name",
-        description=__doc__.split("\n\n")[1].replace("\n", " "))
+    parser = add_subcommand(subparsers, "schedules",
+                            "list the learning-rate schedules a run may name", __doc__)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(handler=run)
     return parser

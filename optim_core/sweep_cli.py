@@ -26,7 +26,13 @@ from optim_core.errors import ConfigError
 from optim_core.experiment import read_json
 from optim_core.networks.experiment import parse_network_experiment
 from optim_core.problems import Problem, problem_from_argument
-from optim_core.results import atomic_write, check_out
+from optim_core.results import check_out
+from optim_core.subcommand import (
+    PROBLEM_HELP,
+    add_problem_argument,
+    add_subcommand,
+    save_then_print,
+)
 from optim_core.sweep import (
     DEFAULT_OPTIMIZERS,
     SweepResult,
@@ -42,13 +48,12 @@ TOLERANCE = 10.0  #: "within 10× of the best loss"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``sweep`` sub-command to ``subparsers``; its handler is :func:`run`."""
-    parser = subparsers.add_parser(
-        "sweep", help="final loss over a grid of learning rates, per optimizer",
-        description=__doc__.split("\n\n")[1].replace("\n", " "))
+    parser = add_subcommand(
+        subparsers, "sweep", "final loss over a grid of learning rates, per optimizer", __doc__)
     subject = parser.add_mutually_exclusive_group(required=True)
-    subject.add_argument("--problem",
-                         help="a problem name, or a JSON object with 'name' and its parameters, "
-                              "e.g. '{\"name\": \"quadratic\", \"condition\": 100}'")
+    add_problem_argument(subject, f"{PROBLEM_HELP}, e.g. "
+                                  "'{\"name\": \"quadratic\", \"condition\": 100}'",
+                         required=False)
     subject.add_argument("--network", metavar="EXPERIMENT",
                          help="a network experiment (a .json file or a JSON object with "
                               "'network'): its runs are swept, judged by validation loss")
@@ -92,12 +97,9 @@ def run(args: argparse.Namespace) -> int:
                           steps=DEFAULT_STEPS if args.steps is None else args.steps,
                           batch_size=args.batch_size, seed=0 if args.seed is None else args.seed)
         subject = {"problem": problem.config()}
-    if args.out is not None:  # write first: a failed write must print nothing but its error
-        text = to_csv(result) if args.out.lower().endswith(".csv") else to_json(subject, result)
-        atomic_write(args.out, lambda stream: stream.write(text.encode("utf-8")))
-    print(report(result))
-    if args.out is not None:
-        print(f"wrote {args.out}")
+    save_then_print(args.out, lambda out: (to_csv(result) if out.lower().endswith(".csv")
+                                           else to_json(subject, result)).encode("utf-8"),
+                    report(result))
     return 0
 
 
