@@ -883,7 +883,7 @@ class MainWindow(QMainWindow):
                 lab.close()
         self.feed.stop()  # no frame after this: its timer goes with the window
         self.engine.stop()
-        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.save_window(self.saveGeometry(), window_fit.layout_to_save(self))
         try:
             self.settings.save_last_experiment(self.state.to_dict())
         except (ConfigError, OSError) as exc:

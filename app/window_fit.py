@@ -6,22 +6,35 @@ screen it is restored on is shrunk the same way. When the window is narrow, the 
 way first: whenever the landscape would get less than :data:`LANDSCAPE_SHARE` of the width, the
 two dock columns are narrowed (down to their minimum widths) to :data:`SIDE_SHARE` of it.
 Widths a user sets by dragging are kept as long as the landscape keeps its share.
+
+Where even their minimum widths leave the landscape less (a small screen, or presentation mode,
+where 2× on 1280 × 800 is a 640 × 400 window), the docks fold into tabs: first each column's
+panels stacked above one another become tabs of one group (when the window is short for the
+scale), then the two columns become one. Given room again, the user's own arrangement returns;
+it, not the fold, is what the settings keep (:func:`layout_to_save`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-__all__ = ["LANDSCAPE_SHARE", "LandscapePriority", "fit_to_screen", "fitted", "install"]
+from widgets.style import presentation_scale
+
+__all__ = ["LANDSCAPE_SHARE", "LandscapePriority", "fit_to_screen", "fitted", "install",
+           "layout_to_save"]
 
 #: the landscape keeps at least this share of the window's width...
 LANDSCAPE_SHARE = 0.45
 #: ...by narrowing the two dock columns together to this share when it would not
 SIDE_SHARE = 0.52
+#: below this height (× the presentation scale) panels stacked in a column become tabs
+STACK_HEIGHT = 650
+#: room between two dock columns and beside the landscape (splitters, margins)
+SEPARATORS = 12
 #: the platform whose "screen" is a fixed 800 × 800 canvas: scripted grabs keep their size there
 OFFSCREEN = "offscreen"
 
@@ -69,6 +82,13 @@ def install(window: QMainWindow, left: QDockWidget, right: QDockWidget,
     LandscapePriority(window, left, right, preferred)
 
 
+def layout_to_save(window: QMainWindow) -> QByteArray:
+    """``window.saveState()``, or, while its docks are folded for want of room, the user's own
+    arrangement from before the fold (what a larger screen should restore)."""
+    priority = window.findChild(LandscapePriority)
+    return window.saveState() if priority is None else priority.layout_to_save()
+
+
 class _OnScreen(QObject):
     """Fits the window to its screen again at its first show, when the frame (title bar,
     borders) the window manager adds is known."""
@@ -98,6 +118,11 @@ class LandscapePriority(QObject):
         self._docks = [left, right]
         self._preferred = list(preferred)
         self._pending = False
+        #: while folded: how far (1: stacks tabbed, 2: one column), the user's arrangement, and
+        #: the docks of each column in it
+        self._fold = 0
+        self._unfolded: QByteArray | None = None
+        self._columns: list[list[QDockWidget]] = []
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -108,23 +133,92 @@ class LandscapePriority(QObject):
             QTimer.singleShot(0, self.apply)
         return False
 
+    def layout_to_save(self) -> QByteArray:
+        """The window's dock arrangement, as the user made it (not folded)."""
+        return self._window.saveState() if self._unfolded is None else QByteArray(self._unfolded)
+
     def apply(self) -> None:
-        """Narrow the side columns now if the landscape is below its share."""
+        """Fold or unfold the docks for the window's size, then narrow the side columns if the
+        landscape is below its share."""
         self._pending = False
         window = self._window
         width = window.width()
         central = window.centralWidget()
-        if central is None or width <= 0 or central.width() >= LANDSCAPE_SHARE * width:
+        if central is None or width <= 0:
+            return
+        self._refold(self._fold_needed())
+        if central.width() >= LANDSCAPE_SHARE * width:
             return
         docks = [d for d in self._docks if d.isVisible() and not d.isFloating()]
+        if self._fold == 2:  # one column: the docks of the other are tabs in it
+            docks = docks[:1]
         if not docks:
             return
         preferred = [p for d, p in zip(self._docks, self._preferred, strict=True) if d in docks]
+        least = [_column_minimum(window, d) for d in docks]
         budget = SIDE_SHARE * width
-        widths = []
-        for i, (dock, want) in enumerate(zip(docks, preferred, strict=True)):
-            share = budget * want / sum(preferred[i:]) if i < len(docks) - 1 else budget
-            narrow = max(dock.minimumSizeHint().width(), min(want, int(share)))
-            widths.append(narrow)
-            budget -= narrow
+        # each column between its minimum and its preferred width, in proportion
+        spare = sum(p - m for p, m in zip(preferred, least, strict=True))
+        give = 0.0 if spare <= 0 else min(max((budget - sum(least)) / spare, 0.0), 1.0)
+        widths = [int(m + give * max(p - m, 0)) for p, m in zip(preferred, least, strict=True)]
         window.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
+
+    # ------------------------------------------------------------------ folding
+    def _columns_now(self) -> list[list[QDockWidget]]:
+        """The docks shown in the left and in the right column (the user's arrangement)."""
+        if self._unfolded is not None:
+            return self._columns
+        window = self._window
+        docks = [d for d in window.findChildren(QDockWidget)
+                 if d.parent() is window and not d.isHidden() and not d.isFloating()]
+        return [[d for d in docks if window.dockWidgetArea(d) == area]
+                for area in (Qt.DockWidgetArea.LeftDockWidgetArea,
+                             Qt.DockWidgetArea.RightDockWidgetArea)]
+
+    def _fold_needed(self) -> int:
+        """0: the user's arrangement fits; 1: stacked panels must become tabs (a short window
+        for the scale); 2: and the two columns one (a narrow window)."""
+        window = self._window
+        columns = [c for c in self._columns_now() if c]
+        least = sum(max(d.minimumSizeHint().width() for d in c) for c in columns)
+        if len(columns) > 1 and least + SEPARATORS * len(columns) > \
+                (1 - LANDSCAPE_SHARE) * window.width():
+            return 2
+        return 1 if window.height() < STACK_HEIGHT * presentation_scale() else 0
+
+    def _refold(self, fold: int) -> None:
+        """Bring the docks to fold level ``fold`` (from the user's arrangement)."""
+        if fold == self._fold:
+            return
+        window = self._window
+        if self._unfolded is None:
+            self._columns = self._columns_now()
+            self._unfolded = window.saveState()
+        else:
+            window.restoreState(self._unfolded)
+        self._fold = fold
+        if fold == 0:
+            self._unfolded, self._columns = None, []
+            return
+        shown = [d for c in self._columns for d in c if not d.visibleRegion().isEmpty()]
+        keep = self._docks[0]  # the controls (Play) stay above the tabs
+        groups = [[d for d in column if d is not keep] for column in self._columns]
+        if fold == 2:  # one column: the right one's tabs join the left one's
+            if not groups[0] and groups[1]:
+                window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, groups[1][0])
+            groups = [groups[0] + groups[1]]
+        for tabs in groups:
+            for dock in tabs[1:]:
+                if dock not in window.tabifiedDockWidgets(tabs[0]):
+                    window.tabifyDockWidget(tabs[0], dock)
+        for dock in shown:  # what showed before shows still, where a tab can
+            dock.raise_()
+
+
+def _column_minimum(window: QMainWindow, dock: QDockWidget) -> int:
+    """The least width of the dock column ``dock`` heads: its widest dock's minimum."""
+    area = window.dockWidgetArea(dock)
+    docks = [d for d in window.findChildren(QDockWidget)
+             if d.parent() is window and window.dockWidgetArea(d) == area and not d.isHidden()
+             and not d.isFloating()]
+    return max((d.minimumSizeHint().width() for d in docks), default=0)

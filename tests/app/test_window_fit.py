@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtCore import QRect, QSize
 
 from app import window_fit
+from app.presentation import apply_presentation_scale
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -35,3 +36,44 @@ def test_the_landscape_keeps_its_share_of_a_narrow_window(make_window, qtbot, si
     share = window_fit.LANDSCAPE_SHARE
     qtbot.waitUntil(lambda: window.landscape.width() >= share * window.width(), timeout=2000)
     assert all(d.width() >= d.minimumSizeHint().width() for d in window.docks if d.isVisible())
+
+
+@pytest.fixture
+def at_scale(qapp):
+    """``at_scale(s)`` applies presentation scale ``s`` (before a window is made); normal again
+    at teardown."""
+    yield lambda scale: apply_presentation_scale(qapp, scale)
+    apply_presentation_scale(qapp, 1.0)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
+@pytest.mark.parametrize("size", [(1024, 700), (1280, 800), (1920, 1080)])
+def test_in_presentation_mode_the_landscape_keeps_its_share(make_window, qtbot, at_scale,
+                                                             scale, size):
+    """Side docks fold into tabs (one column, then no split panels) before the landscape gives
+    way — at 2× a 1280 × 800 window is a 640 × 400 one."""
+    at_scale(scale)
+    window = make_window()
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size)
+    share = window_fit.LANDSCAPE_SHARE
+    qtbot.waitUntil(lambda: window.landscape.width() >= share * window.width(), timeout=2000)
+    qtbot.wait(50)
+    assert window.landscape.width() >= share * window.width()
+    plots = (window.loss_dock, window.adaptive_dock, window.noise_dock, window.curvature_dock)
+    for dock in plots:
+        if dock.isVisible() and not dock.visibleRegion().isEmpty():  # no panel squeezed flat
+            assert dock.height() >= 0.25 * window.height(), dock.windowTitle()
+
+
+def test_folded_docks_unfold_when_there_is_room_again(make_window, qtbot, at_scale):
+    at_scale(1.5)
+    window = make_window()
+    right = window.dockWidgetArea(window.loss_dock)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) != right, timeout=2000)
+    assert window_fit.layout_to_save(window) != window.saveState()  # the user's, not the fold
+    window.resize(2400, 1600)
+    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) == right, timeout=2000)
+    assert window.tabifiedDockWidgets(window.loss_dock) == []
+    assert window_fit.layout_to_save(window) == window.saveState()
