@@ -16,7 +16,6 @@ validation loss relative to the untrained network's.
 from __future__ import annotations
 
 import copy
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from app import network_sweep
-from app.lab_window import LabWindow
+from app.lab_window import LabWindow, LabWorker
 from optim_core.errors import ConfigError
 from optim_core.problems import PROBLEMS, make_problem
 from optim_core.sweep import SweepCancelled, SweepResult, log_grid, lr_sweep
@@ -58,32 +57,16 @@ class SweepJob:
                         seed=self.seed, cancelled=cancelled, progress=progress)
 
 
-class Worker(QtCore.QObject):
+class Worker(LabWorker):
     """Runs sweep jobs (:class:`SweepJob`, :class:`~app.network_sweep.NetworkSweepJob`: each
     has ``run(cancelled=, progress=)``) in its thread; results come back only through signals."""
 
-    progress = QtCore.Signal(int, int)
-    finished = QtCore.Signal(object)
-    failed = QtCore.Signal(str)
-    cancelled = QtCore.Signal()
+    progress = QtCore.Signal(int, int)  # runs done, of all
+    stopped_by = (SweepCancelled,)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.cancel_event = threading.Event()
-
-    @QtCore.Slot(object)
-    def run_job(self, job: SweepJob | network_sweep.NetworkSweepJob) -> None:
-        """Run ``job``; emit finished, cancelled or failed. (The window clears
-        :attr:`cancel_event` when it sends a job, so a Cancel pressed before the job starts
-        still counts.)"""
-        try:
-            result = job.run(cancelled=self.cancel_event.is_set, progress=self.progress.emit)
-        except SweepCancelled:
-            self.cancelled.emit()
-        except (ConfigError, ValueError) as exc:
-            self.failed.emit(str(exc))
-        else:
-            self.finished.emit(result)
+    def compute(self, job: SweepJob | network_sweep.NetworkSweepJob) -> SweepResult:
+        """The sweep's result."""
+        return job.run(cancelled=self.cancel_event.is_set, progress=self.progress.emit)
 
 
 class LrSweepWindow(LabWindow):
@@ -131,13 +114,18 @@ class LrSweepWindow(LabWindow):
         boxes = QtWidgets.QHBoxLayout()
         boxes.setSpacing(8)
         choices = (OPTIMIZERS if self.network is None else
-                   [(name, checked) for name, (_, checked) in network_sweep.OPTIMIZERS.items()])
+                   [*((name, checked) for name, (_, checked) in network_sweep.OPTIMIZERS.items()),
+                    (network_sweep.EXPERIMENT_RUNS, False)])
         for name, checked in choices:
             box = QtWidgets.QCheckBox(name)
             box.setChecked(checked)
             box.setToolTip(network_sweep.MEANING.get(name, "") if self.network else "")
             self.optimizer_boxes[name] = box
             boxes.addWidget(box)
+        if self.network is not None:  # say which runs "its own runs" are
+            own = network_sweep.chosen_runs(self.network, [network_sweep.EXPERIMENT_RUNS])
+            box = self.optimizer_boxes[network_sweep.EXPERIMENT_RUNS]
+            box.setToolTip(f"{box.toolTip()}: {', '.join(name for name, _ in own)}")
         lrs, steps = DEFAULT_LRS, DEFAULT_STEPS
         if self.network is not None:
             lrs, steps = network_sweep.DEFAULT_LRS, int(self.network.get("steps", steps))
@@ -154,17 +142,9 @@ class LrSweepWindow(LabWindow):
         self.steps_spin.setRange(10, 100_000)
         self.steps_spin.setSingleStep(100)
         self.steps_spin.setValue(steps)
-        self.run_button = QtWidgets.QPushButton("Run")
-        self.run_button.setDefault(True)
-        self.run_button.clicked.connect(self.start_sweep)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setMaximumWidth(160)
-        self.progress.setTextVisible(True)
-        self.progress.setValue(0)
-        # two rows, so that the window fits a 1280-pixel lab screen with room to spare
+        buttons = self.run_controls(self.start_sweep)
+        # two rows (a network's: three), so that the window fits a 1280-pixel lab screen
+        rows = QtWidgets.QVBoxLayout()
         what = QtWidgets.QHBoxLayout()
         if self.network is None:
             what.addWidget(QtWidgets.QLabel("Problem"))
@@ -175,7 +155,8 @@ class LrSweepWindow(LabWindow):
                 f"<b>Network</b> {network_sweep.describe(self.network)}")
             self.subject.setToolTip("the network workbench's experiment when this window "
                                     "opened; change it there and open the sweep again")
-            what.addWidget(self.subject)
+            rows.addWidget(self.subject)
+            what.addWidget(QtWidgets.QLabel("Optimizers"))
         what.addSpacing(10)
         what.addLayout(boxes)
         what.addStretch(1)
@@ -186,9 +167,8 @@ class LrSweepWindow(LabWindow):
             grid.addWidget(widget)
             grid.addSpacing(4)
         grid.addStretch(1)
-        for widget in (self.run_button, self.cancel_button, self.progress):
+        for widget in buttons:
             grid.addWidget(widget)
-        rows = QtWidgets.QVBoxLayout()
         rows.addLayout(what)
         rows.addLayout(grid)
         return rows
@@ -209,42 +189,27 @@ class LrSweepWindow(LabWindow):
                 raise ConfigError(name, edit.text(), f"a number > 0 and ≤ {MAX_LR:g}")
         lrs = log_grid(self.lr_from.value(), self.lr_to.value(), self.count_spin.value())
         if self.network is not None:
-            return network_sweep.NetworkSweepJob(self.network, optimizers,
-                                                 tuple(float(v) for v in lrs),
-                                                 self.steps_spin.value())
+            return network_sweep.NetworkSweepJob(
+                self.network, network_sweep.chosen_runs(self.network, optimizers),
+                tuple(float(v) for v in lrs), self.steps_spin.value())
         return SweepJob(self.problem_combo.currentData(), optimizers,
                         tuple(float(v) for v in lrs), self.steps_spin.value(), self.seed)
 
     def start_sweep(self) -> None:
         """Start the sweep the controls describe in the worker thread."""
-        if self.busy or not hasattr(self, "worker"):
+        job = self.next_job()
+        if job is None:
             return
-        try:
-            job = self.job()
-        except ConfigError as exc:
-            self._set_status(f"error: {exc}")
-            return
-        self._set_busy(True)
         self.progress.setRange(0, job.steps)
         self.progress.setValue(0)
         runs = len(job.optimizers) * len(job.lrs)
         self._set_status(f"Running {runs} runs of {job.steps} steps…")
         self.send(job)
 
-    def cancel(self) -> None:
-        """Ask the running sweep to stop (it does so between chunks of steps)."""
-        if self.busy:
-            self.request_cancel()
-            self._set_status("Cancelling…")
-
-    def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
-        self.run_button.setEnabled(not busy)
-        self.cancel_button.setEnabled(busy)
-
     def _set_status(self, message: str) -> None:
         self.last_status = message
         self.status.setText(message)
+        self.status.setToolTip(message)  # the whole of a verdict too long for the status bar
 
     @QtCore.Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:
@@ -300,16 +265,10 @@ class LrSweepWindow(LabWindow):
         levels = shown.tolerance_levels(FACTOR)
         tolerant = [None if span is None else (span[0], span[1], level)
                     for span, level in zip(shown.tolerant_range(FACTOR), levels, strict=True)]
-        batch = "full batch" if result.batch_size is None else f"batch size {result.batch_size}"
-        decay = [name for name in result.optimizers if name in ("Adam + L2", "AdamW")]
         self.view.show_sweep(
             shown.optimizers, shown.lrs, shown.final_loss, shown.diverged,
             tolerant=tolerant, factor=FACTOR, start_loss=1.0,
             improvement=shown.improvement(), range_at_edge=shown.range_at_edge(FACTOR),
             y_label=f"final validation loss ÷ untrained ({untrained:.3g})",
             start_name="the untrained loss", start_legend="untrained loss",
-            title=f"<b>Final validation loss after {result.steps} steps, relative to the "
-                  f"untrained net's</b> — {result.network}, {batch}, seed {result.seed}; "
-                  + (f"{' and '.join(decay)} with weight_decay {network_sweep.WEIGHT_DECAY:g}, "
-                     if decay else "")
-                  + "everything else at torch.optim's defaults")
+            title=network_sweep.title(result))

@@ -19,6 +19,7 @@ from PySide6.QtTest import QTest
 
 from app.lr_sweep import LrSweepWindow
 from app.network_lessons import network_lesson
+from app.network_sweep import chosen_runs
 from app.network_workbench import LR_SWEEP_LINK, NetworkWorkbench
 from optim_core.sweep import network_lr_sweep
 from widgets.lr_sweep import curve_data
@@ -144,6 +145,33 @@ def test_a_sweep_draws_validation_losses_relative_to_the_untrained_loss(qtbot, m
         assert f"{name} {'≥ ' if expected.range_at_edge()[o] else ''}{said}" in caption
     axis = view.plot.getAxis("left").labelText
     assert "÷ untrained" in axis
+
+
+def test_the_experiments_own_runs_can_be_swept_as_the_command_line_does(qtbot, make_workbench):
+    sweep = open_sweep(qtbot, make_workbench())
+    own = sweep.optimizer_boxes["the experiment's runs"]
+    assert not own.isChecked() and own.toolTip().endswith(": SGD CosineAnnealingLR")
+    for name, box in sweep.optimizer_boxes.items():
+        box.setChecked(name in ("SGD", "the experiment's runs"))
+    small_grid(sweep)
+    run(qtbot, sweep)
+    assert sweep.view.optimizers == ("SGD", "SGD CosineAnnealingLR")
+    assert "the experiment's runs with their own settings" in sweep.view.title_text()
+    expected = network_lr_sweep(TINY, LRS)  # sweep --network: the runs, other settings kept
+    _, y = curve_data(sweep.view.curves[1])
+    np.testing.assert_allclose(y, expected.final_loss[0] / expected.start_loss, rtol=1e-12)
+
+
+@pytest.mark.parametrize("names, runs", [
+    (["SGD", "the experiment's runs"], ["SGD", "SGD+momentum", "AdamW"]),  # plain SGD once
+    (["AdamW", "the experiment's runs"], ["AdamW", "SGD", "SGD+momentum"]),  # wd 0.01 twice
+    (["Adam + L2", "the experiment's runs"], ["Adam + L2", "SGD", "SGD+momentum", "AdamW"]),
+])
+def test_a_run_chosen_twice_is_swept_once(names, runs):
+    config = {**TINY, "runs": [{"optimizer": "SGD", "lr": 0.1},
+                               {"optimizer": "SGD", "lr": 0.1, "momentum": 0.9},
+                               {"optimizer": "AdamW", "lr": 0.1, "weight_decay": 0.01}]}
+    assert [name for name, _ in chosen_runs(config, names)] == runs
 
 
 def test_cancel_leaves_the_window_usable(qtbot, make_workbench):
