@@ -36,6 +36,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 from app.gui_collector import collect_in_gui_thread
 from app.landscape_grid import GridCancelled, LandscapeGrid, landscape_grid
 from app.noise_draws import NoiseDraws, noise_draws
+from app.pacer import Pacer
 from optim_core.curvature_path import CurvaturePath, CurvatureTrack
 from optim_core.errors import ConfigError
 from optim_core.experiment import Experiment
@@ -99,11 +100,10 @@ class Worker(QObject):
         self.latest_generation = 0
         self._problem_key: Any = None
         self._target = 0
-        self._speed: float | None = None
         self._playing = False
         self._play_command = 0
         self._seconds_per_step = 1e-3
-        self._clock = (0.0, 0)  # (time, steps) the pace is measured from
+        self._pacer = Pacer()  # the steps due at the speed asked for
         self._recent: collections.deque[tuple[float, int]] = collections.deque()
         self._last_progress = 0.0
         self._snapshot_seconds = 0.0
@@ -136,7 +136,8 @@ class Worker(QObject):
                 self._problem_key = key
                 self.landscape.emit(request.generation, grid)
         self._generation = request.generation
-        self._target, self._speed = request.target_steps, request.speed
+        self._target = request.target_steps
+        self._pacer.set_speed(request.speed)
         session = self._guard(Session.from_experiment, experiment,
                               history_budget=HISTORY_BUDGET)
         self._session = session if isinstance(session, Session) else None
@@ -183,7 +184,7 @@ class Worker(QObject):
         """Back to the start points, keeping the settings (and playing if it was)."""
         if self._session is not None:
             self._guard(self._session.reset)
-            self._restart_clock()
+            self._pacer.restart()
         self._curvature = None  # the steps' points are new
         self._after_command()
 
@@ -197,8 +198,7 @@ class Worker(QObject):
     @Slot(object)
     def set_speed(self, speed: float | None) -> None:
         """Steps per second, or None for as fast as possible."""
-        self._speed = speed
-        self._restart_clock()
+        self._pacer.set_speed(speed)
         if self._playing:
             self._timer.start(self._interval_ms())
 
@@ -271,16 +271,7 @@ class Worker(QObject):
     def _due_steps(self) -> int:
         """Steps to take now: a chunk of about CHUNK_SECONDS, or what the pace asks for."""
         chunk = int(min(MAX_CHUNK_STEPS, max(1, CHUNK_SECONDS / self._seconds_per_step)))
-        if self._speed is None:
-            return chunk
-        start, done = self._clock
-        due = int((time.perf_counter() - start) * self._speed) - done
-        n = max(0, min(due, chunk))
-        if due - n > 0.1 * self._speed:  # the engine can't keep up: drop the backlog
-            self._restart_clock()
-        else:
-            self._clock = (start, done + n)
-        return n
+        return self._pacer.due(chunk)
 
     def _advance(self, n: int) -> None:
         started = time.perf_counter()
@@ -295,19 +286,17 @@ class Worker(QObject):
     def _set_playing(self, playing: bool) -> None:
         self._playing = playing
         if playing:
-            self._restart_clock()
+            self._pacer.restart()
             self._timer.start(self._interval_ms())
         else:
             self._timer.stop()
             self._recent.clear()
 
     def _interval_ms(self) -> int:
-        if self._speed is None:
+        speed = self._pacer.speed
+        if speed is None:
             return 0
-        return int(max(1, min(15, 500 / self._speed)))
-
-    def _restart_clock(self) -> None:
-        self._clock = (time.perf_counter(), 0)
+        return int(max(1, min(15, 500 / speed)))
 
     # ------------------------------------------------------------------ results
     def _after_command(self) -> None:
