@@ -13,7 +13,6 @@ the thread.
 from __future__ import annotations
 
 import html
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from app.lab_window import LabWindow
+from app.lab_window import LabWindow, LabWorker
 from app.landscape_grid import GridCancelled, landscape_grid
 from optim_core.basin_image import basin_colours, minimum_colour
 from optim_core.basins import BasinMap, basin_steps, merge_minima
@@ -161,31 +160,19 @@ def _shown(result: BasinMap, name: str, value: Any) -> bool:
     return defaults.get(name) != value
 
 
-class Worker(QtCore.QObject):
+class _Cancelled(Exception):
+    """Cancel was pressed: stop between chunks of steps."""
+
+
+class Worker(LabWorker):
     """Runs :class:`BasinJob`\\ s in its thread; results come back only through signals."""
 
-    progress = QtCore.Signal(object)
-    finished = QtCore.Signal(object)
-    failed = QtCore.Signal(str)
-    cancelled = QtCore.Signal()
+    progress = QtCore.Signal(object)  # Isolines, then a BasinFrame per side and chunk
+    stopped_by = (GridCancelled, _Cancelled)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.cancel_event = threading.Event()
-
-    @QtCore.Slot(object)
-    def run_job(self, job: BasinJob) -> None:
-        """Compute both maps, sending the isolines, then a frame per side and chunk."""
-        try:
-            frames = self._run(job)
-        except (GridCancelled, _Cancelled):
-            self.cancelled.emit()
-        except (ConfigError, ValueError) as exc:
-            self.failed.emit(str(exc))
-        else:
-            self.finished.emit(frames)
-
-    def _run(self, job: BasinJob) -> tuple[BasinFrame, ...]:
+    def compute(self, job: BasinJob) -> tuple[BasinFrame, ...]:
+        """Both maps, sending the isolines, then a frame per side and chunk (the last frames
+        are the result)."""
         problem = make_problem(job.problem)
         every = max(1, job.steps // FRAMES)
         maps = [basin_steps(problem, name, hyper, grid=job.grid, steps=job.steps, every=every,
@@ -211,8 +198,6 @@ class Worker(QtCore.QObject):
         return tuple(frame for frame in last if frame is not None)
 
 
-class _Cancelled(Exception):
-    pass
 
 
 class BasinsWindow(LabWindow):
@@ -223,9 +208,7 @@ class BasinsWindow(LabWindow):
         self.setWindowTitle("Basins of attraction")
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         self.resize(1200, 720)
-        self.busy = False
         self.frames: list[BasinFrame | None] = [None, None]
-        self.last_status = ""
         self._build()
         state = getattr(parent, "state", None)  # opened from the main window: its experiment
         if state is not None:
@@ -282,15 +265,7 @@ class BasinsWindow(LabWindow):
         self.area_box = QtWidgets.QCheckBox("area shown")
         self.area_box.setToolTip("map the area the plots show now (zoom in with the mouse wheel "
                                  "to see a basin boundary close up), not the problem's view")
-        self.run_button = QtWidgets.QPushButton("Run")
-        self.run_button.setDefault(True)
-        self.run_button.clicked.connect(self.start)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setMaximumWidth(160)
-        self.progress.setValue(0)
+        buttons = self.run_controls(self.start)
         top = QtWidgets.QHBoxLayout()
         for label, widget in (("Problem", self.problem_combo), ("grid", self.grid_spin),
                               ("steps", self.steps_spin)):
@@ -299,7 +274,7 @@ class BasinsWindow(LabWindow):
             top.addSpacing(6)
         top.addWidget(self.area_box)
         top.addStretch(1)
-        for widget in (self.run_button, self.cancel_button, self.progress):
+        for widget in buttons:
             top.addWidget(widget)
         sides = QtWidgets.QHBoxLayout()
         self.optimizer_combos: list[QtWidgets.QComboBox] = []
@@ -340,14 +315,9 @@ class BasinsWindow(LabWindow):
 
     def start(self) -> None:
         """Start computing both maps in the worker thread."""
-        if self.busy or not hasattr(self, "worker"):
+        job = self.next_job()
+        if job is None:
             return
-        try:
-            job = self.job()
-        except ConfigError as exc:
-            self._set_status(f"error: {exc}")
-            return
-        self._set_busy(True)
         self.frames = [None, None]
         self.progress.setRange(0, 2 * job.steps)
         self.progress.setValue(0)
@@ -355,21 +325,6 @@ class BasinsWindow(LabWindow):
             view.clear()
         self._set_status(f"Stepping 2 × {job.grid ** 2:,} starts for {job.steps} steps…")
         self.send(job)
-
-    def cancel(self) -> None:
-        """Ask the running computation to stop (it does so between chunks of steps)."""
-        if self.busy:
-            self.request_cancel()
-            self._set_status("Cancelling…")
-
-    def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
-        self.run_button.setEnabled(not busy)
-        self.cancel_button.setEnabled(busy)
-
-    def _set_status(self, message: str) -> None:
-        self.last_status = message
-        self.status.setText(message)
 
     # ----------------------------------------------------------------- worker results
     @QtCore.Slot(object)

@@ -1,19 +1,58 @@
 """What the lab windows share: a worker in a thread of its own, stopped before the window goes.
 
 A lab's worker is a QObject with a ``run_job(job)`` slot, a ``cancel_event`` (threading.Event)
-and the signals ``progress``, ``finished``, ``failed`` and ``cancelled``; jobs go to it as queued
-signals and results come back only through its signals, so the window's thread never computes.
-Closing the window disconnects the results first, cancels, then ends the thread (napari's
-``cleanup()`` order), so no result arrives at a half-destroyed window.
+and the signals ``progress``, ``finished``, ``failed`` and ``cancelled`` (:class:`LabWorker` is
+one, given what to compute); jobs go to it as queued signals and results come back only through
+its signals, so the window's thread never computes. Closing the window disconnects the results
+first, cancels, then ends the thread (napari's ``cleanup()`` order), so no result arrives at a
+half-destroyed window. A lab with one job at a time has Run, Cancel and a progress bar
+(:meth:`LabWindow.run_controls`) and a status line.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from app.gui_collector import collect_in_gui_thread
+from optim_core.errors import ConfigError
+
+
+class LabWorker(QtCore.QObject):
+    """Runs each job it is sent through :meth:`compute`, in its thread: the result comes back by
+    ``finished``, bad input (ConfigError, ValueError) by ``failed``, a stop asked for through
+    ``cancel_event`` by ``cancelled``. Subclasses declare the ``progress`` signal."""
+
+    finished = QtCore.Signal(object)
+    failed = QtCore.Signal(str)
+    cancelled = QtCore.Signal()
+    #: the exceptions by which :meth:`compute` says it stopped because ``cancel_event`` was set
+    stopped_by: tuple[type[Exception], ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancel_event = threading.Event()
+
+    @QtCore.Slot(object)
+    def run_job(self, job: Any) -> None:
+        """Run ``job``; emit finished, cancelled or failed. (The window clears
+        :attr:`cancel_event` when it sends a job, so a Cancel pressed before the job starts
+        still counts.)"""
+        try:
+            result = self.compute(job)
+        except self.stopped_by:
+            self.cancelled.emit()
+        except (ConfigError, ValueError) as exc:
+            self.failed.emit(str(exc))
+        else:
+            self.finished.emit(result)
+
+    def compute(self, job: Any) -> Any:
+        """What ``job`` asks for (in the worker's thread)."""
+        raise NotImplementedError
 
 
 class LabWindow(QtWidgets.QMainWindow):
@@ -24,6 +63,8 @@ class LabWindow(QtWidgets.QMainWindow):
     """
 
     job_requested = QtCore.Signal(object)
+    busy = False  #: a job of :meth:`next_job` is running
+    last_status = ""  #: what the status line says (tests read it)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +85,55 @@ class LabWindow(QtWidgets.QMainWindow):
         worker.cancelled.connect(self._on_cancelled)
         self.thread_.finished.connect(worker.deleteLater)
         self.thread_.start()
+
+    def run_controls(self, start: Callable[[], None]
+                     ) -> tuple[QtWidgets.QPushButton, QtWidgets.QPushButton,
+                                QtWidgets.QProgressBar]:
+        """``run_button`` (the default button: ``start``), ``cancel_button`` and ``progress``."""
+        self.run_button = QtWidgets.QPushButton("Run")
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(start)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(True)
+        self.progress.setValue(0)
+        return self.run_button, self.cancel_button, self.progress
+
+    def job(self) -> Any:
+        """The job the controls describe; raises ConfigError naming a bad field."""
+        raise NotImplementedError
+
+    def next_job(self) -> Any | None:
+        """:meth:`job`, the window now busy — or None when it is busy already, closing, or a
+        field is bad (the error then in the status line)."""
+        if self.busy or not hasattr(self, "worker"):
+            return None
+        try:
+            job = self.job()
+        except ConfigError as exc:
+            self._set_status(f"error: {exc}")
+            return None
+        self._set_busy(True)
+        return job
+
+    def cancel(self) -> None:
+        """Ask the running job to stop (it does so at its next check)."""
+        if self.busy:
+            self.request_cancel()
+            self._set_status("Cancelling…")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.run_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+
+    def _set_status(self, message: str) -> None:
+        """Show ``message`` in the status line (the subclass's ``status`` label)."""
+        self.last_status = message
+        self.status.setText(message)
 
     def send(self, job: Any) -> None:
         """Queue ``job`` for the worker (a Cancel pressed from now on counts for it)."""
