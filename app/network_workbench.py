@@ -20,17 +20,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QMainWindow,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QWidget,
 )
 
 from app import network_config as nc
+from app import window_fit
 from app.lr_sweep import LrSweepWindow
 from app.network_controls import NO_SCHEDULE, NetworkControls
 from app.network_worker import DecisionGrids, Loaded, NetworkEngine, SliceResult, TrainingProgress
@@ -102,7 +105,7 @@ class NetworkWorkbench(QMainWindow):
         self._build_menus()
         self._connect()
         self._show_config()
-        self.resize(1280, 800)
+        window_fit.keep_on_screen(self, QSize(1280, 800))  # within a small screen's free area
         self._restart("", playing=False)
 
     # ------------------------------------------------------------------ building
@@ -140,7 +143,13 @@ class NetworkWorkbench(QMainWindow):
         whole.setStretchFactor(0, 0)
         whole.setStretchFactor(1, 1)
         whole.setSizes([350, 930])
-        self.setCentralWidget(whole)
+        # narrower than its panels can go (presentation mode on a small screen): it scrolls,
+        # rather than the window running off the screen
+        scroller = QScrollArea()
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(whole)
+        self.setCentralWidget(scroller)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()

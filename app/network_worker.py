@@ -36,6 +36,7 @@ from optim_core.networks.experiment import NetworkExperiment
 from optim_core.networks.landscape import Cancelled, loss_slice
 from optim_core.networks.snapshot import NetworkSnapshot
 from optim_core.networks.training import TrainingSession
+from widgets.level_lines import level_segments
 
 CHUNK_SECONDS = 0.03  #: stepping time between two looks at the command queue
 PROGRESS_HZ = 60  #: most snapshots per second while playing
@@ -76,6 +77,8 @@ class DecisionGrids:
     generation: int
     step: int
     grids: np.ndarray  #: (R, res, res)
+    #: each run's boundary (probability 0.5) as segment end points (2K, 2); none for more classes
+    boundaries: tuple[np.ndarray, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -323,7 +326,15 @@ class NetworkWorker(QObject):
             return
         grids = self._guard(session.decision_grid, extent, GRID_RESOLUTION)
         if isinstance(grids, np.ndarray):
-            self.grids.emit(DecisionGrids(self.generation, session.step_count, grids))
+            boundaries: tuple[np.ndarray, ...] = ()
+            if session.model.n_outputs == 2:  # the grids are probabilities of class 1
+                x0, x1, y0, y1 = extent
+                xs = np.linspace(x0, x1, GRID_RESOLUTION)
+                ys = np.linspace(y0, y1, GRID_RESOLUTION)
+                boundaries = tuple(level_segments(xs, ys, np.nan_to_num(grid, nan=0.5), 0.5)
+                                   for grid in grids)
+            self.grids.emit(DecisionGrids(self.generation, session.step_count, grids,
+                                          boundaries))
 
     def _guard(self, call: Any, *args: Any, **kwargs: Any) -> Any:
         """Run ``call``; a refusal or an engine failure becomes a message (and None)."""

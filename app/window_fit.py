@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 from widgets.style import presentation_scale
 
 __all__ = ["LANDSCAPE_SHARE", "LandscapePriority", "fit_to_screen", "fitted", "install",
-           "layout_to_save"]
+           "keep_on_screen", "layout_to_save"]
 
 #: the landscape keeps at least this share of the window's width...
 LANDSCAPE_SHARE = 0.45
@@ -80,6 +80,13 @@ def install(window: QMainWindow, left: QDockWidget, right: QDockWidget,
     """Keep ``window`` on its screen once shown (its frame known) and the landscape wide."""
     _OnScreen(window)
     LandscapePriority(window, left, right, preferred)
+
+
+def keep_on_screen(window: QWidget, preferred: QSize) -> None:
+    """Open ``window`` at ``preferred`` size where its screen holds it, else at the screen's
+    available size, and fit it again once shown (a window without dock columns)."""
+    fit_to_screen(window, preferred)
+    _OnScreen(window)
 
 
 def layout_to_save(window: QMainWindow) -> QByteArray:

@@ -56,10 +56,12 @@ class _Tile:
         for side in ("left", "bottom"):
             self.plot.hideAxis(side)
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.boundary = pg.IsocurveItem(level=0.5, pen=pg.mkPen(style.FOREGROUND, width=1.5))
-        self.boundary.setParentItem(self.image)
+        # segments computed off the GUI thread (see widgets.level_lines), drawn as pairs
+        self.boundary = pg.PlotCurveItem(pen=pg.mkPen(style.FOREGROUND, width=1.5),
+                                         connect="pairs")
         self.points = pg.ScatterPlotItem(size=5, pen=pg.mkPen("#ffffff", width=0.6))
         self.plot.addItem(self.image)
+        self.plot.addItem(self.boundary)
         self.plot.addItem(self.points)
 
     def remove(self, view: pg.GraphicsLayoutWidget) -> None:
@@ -125,18 +127,22 @@ class DecisionRegionsPanel(QtWidgets.QWidget):
         self.note.setVisible(bool(text))
         self.view.setVisible(not text)
 
-    def set_grids(self, grids: np.ndarray) -> None:
-        """What each run predicts over the grid: probabilities of class 1, or class indices."""
+    def set_grids(self, grids: np.ndarray, boundaries: Sequence[np.ndarray] = ()) -> None:
+        """What each run predicts over the grid: probabilities of class 1, or class indices;
+        with two classes, each run's boundary as segment end points ``(2K, 2)`` in data units
+        (:func:`widgets.level_lines.level_segments` at 0.5)."""
         x0, x1, y0, y1 = self._extent
-        rect = QtCore.QRectF(x0, y0, x1 - x0, y1 - y0)
+        rows, cols = np.shape(grids)[1:] if np.ndim(grids) == 3 else (2, 2)
+        # the samples (row i at y0 + i·Δ) are the pixels' centres, where the boundary runs
+        dx, dy = (x1 - x0) / max(cols - 1, 1), (y1 - y0) / max(rows - 1, 1)
+        rect = QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy)
         two = self._n_classes == 2
         lut = probability_lut() if two else class_lut(self._n_classes)
         levels = (0.0, 1.0) if two else (0.0, float(self._n_classes - 1))
-        for tile, grid in zip(self.tiles, grids, strict=False):
+        for i, (tile, grid) in enumerate(zip(self.tiles, grids, strict=False)):
             values = np.nan_to_num(np.asarray(grid, dtype=float), nan=0.5 if two else 0.0)
             tile.image.setImage(values, levels=levels, lut=lut if two else lut[:, :3])
             tile.image.setRect(rect)
-            if two:
-                tile.boundary.setData(values.T)  # the isocurve is indexed (x, y)
-            tile.boundary.setVisible(two)
+            line = boundaries[i] if two and i < len(boundaries) else np.empty((0, 2))
+            tile.boundary.setData(line[:, 0], line[:, 1])
         self.received += 1

@@ -77,3 +77,22 @@ def test_folded_docks_unfold_when_there_is_room_again(make_window, qtbot, at_sca
     qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) == right, timeout=2000)
     assert window.tabifiedDockWidgets(window.loss_dock) == []
     assert window_fit.layout_to_save(window) == window.saveState()
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_the_network_workbench_fits_a_small_screen(qtbot, monkeypatch, at_scale, scale):
+    """It opened at 1280 × 800 whatever the screen, and at 2× could not be narrower than 1560."""
+    from app.network_workbench import NetworkWorkbench
+
+    small = QRect(0, 0, 1024, 700)
+    monkeypatch.setattr(window_fit, "available_area", lambda _window: small)
+    at_scale(scale)
+    window = NetworkWorkbench(speed=None)
+    thread = window.engine._thread
+    try:
+        window.show()
+        qtbot.waitExposed(window)
+        qtbot.waitUntil(lambda: small.contains(window.frameGeometry()), timeout=2000)
+    finally:
+        window.close()
+        assert thread.wait(2000)
