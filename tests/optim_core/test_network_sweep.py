@@ -85,6 +85,21 @@ def test_cancel_stops_between_chunks():
         network_lr_sweep(NETWORK, LRS, cancelled=lambda: True)
 
 
+def test_progress_and_cancel_every_ten_steps():
+    """A network's steps are costly: Cancel is looked at every 10 (48 CNNs: 50 took up to 30 s)."""
+    reports: list[tuple[int, int]] = []
+    network_lr_sweep(NETWORK, LRS, steps=25, progress=lambda done, n: reports.append((done, n)))
+    assert reports == [(10, 25), (20, 25), (25, 25)]
+    looks: list[int] = []
+
+    def third_look() -> bool:
+        looks.append(1)
+        return len(looks) == 3
+
+    with pytest.raises(SweepCancelled):
+        network_lr_sweep(NETWORK, LRS, steps=100, cancelled=third_look)  # after 20 steps
+
+
 @pytest.mark.parametrize("change, kwargs, field", [
     ({}, {"lrs": []}, "lrs"),
     ({}, {"lrs": [0.1, 0.1]}, "lrs"),
