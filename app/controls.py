@@ -8,9 +8,9 @@ squeezes its editors on a short screen.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
+from widgets.editor_page import editor_page, section_heading
 from widgets.param_editor import ParamEditor
 from widgets.playback import PlaybackBar
 from widgets.problem_picker import ProblemPicker
@@ -35,43 +35,10 @@ class Controls:
         self.runs.table().setSizePolicy(QSizePolicy.Policy.Expanding,
                                         QSizePolicy.Policy.Preferred)
         self.pages = {
-            "playback": _page(self.playback, stretch=False),
-            "runs": _page(self.runs, _heading("Selected run"), self.run_title, self.run_editor,
-                          self.schedule_editor),
-            "landscape": _page(self.problem, _heading("Synthetic noise"), self.grad_noise),
+            "playback": editor_page(self.playback, stretch=False, width=WIDTH),
+            "runs": editor_page(self.runs, section_heading("Selected run"), self.run_title,
+                                self.run_editor, self.schedule_editor, width=WIDTH),
+            "landscape": editor_page(self.problem, section_heading("Synthetic noise"),
+                                     self.grad_noise, width=WIDTH),
         }
 
-
-class _Page(QScrollArea):
-    """A vertical page of editors that scrolls when the screen is short."""
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        return QSize(WIDTH, hint.height())
-
-
-def _page(*widgets: QWidget, stretch: bool = True) -> QScrollArea:
-    body = QWidget()
-    layout = QVBoxLayout(body)
-    layout.setContentsMargins(8, 6, 8, 6)
-    layout.setSpacing(6)
-    for widget in widgets:
-        layout.addWidget(widget)
-    if stretch:
-        layout.addStretch(1)
-    page = _Page()
-    page.setWidget(body)
-    page.setWidgetResizable(True)
-    page.setFrameShape(QFrame.Shape.NoFrame)
-    page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    page.setMinimumWidth(280)
-    if not stretch:  # as tall as its editors, no taller
-        page.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        page.setMaximumHeight(body.sizeHint().height() + 4)
-    return page
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(f"<b>{text}</b>")
-    label.setContentsMargins(0, 8, 0, 0)
-    return label

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets.data_preview import DataPreview
+from widgets.editor_page import editor_page, section_heading
 from widgets.param_editor import ParamEditor
 from widgets.playback import PlaybackBar
 from widgets.run_table import RunTable
@@ -95,23 +96,8 @@ class NetworkControls(QWidget):
 
 
 def _page(*widgets: QWidget) -> QScrollArea:
-    body = QWidget()
-    layout = QVBoxLayout(body)
-    layout.setContentsMargins(6, 6, 6, 6)
-    layout.setSpacing(6)
-    for widget in widgets:
-        layout.addWidget(widget)
-    layout.addStretch(1)
-    page = QScrollArea()
-    page.setWidget(body)
-    page.setWidgetResizable(True)
-    page.setFrameShape(QFrame.Shape.NoFrame)
-    page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    page.setMinimumWidth(280)
-    return page
+    return editor_page(*widgets, side_margin=6)
 
 
 def _heading(text: str) -> QLabel:
-    label = QLabel(f"<b>{text}</b>")
-    label.setContentsMargins(0, 6, 0, 0)
-    return label
+    return section_heading(text, space_above=6)
