@@ -142,6 +142,11 @@ class LrSweepWindow(LabWindow):
         self.steps_spin.setRange(10, 100_000)
         self.steps_spin.setSingleStep(100)
         self.steps_spin.setValue(steps)
+        self.seed_spin = QtWidgets.QSpinBox()  # a network's: its weights' and batches' seed
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setValue(int((self.network or {}).get("seed", self.seed)))
+        self.seed_spin.setToolTip("the seed of the initial weights, the split and the "
+                                  "minibatches: does the verdict survive another one?")
         buttons = self.run_controls(self.start_sweep)
         # two rows (a network's: three), so that the window fits a 1280-pixel lab screen
         rows = QtWidgets.QVBoxLayout()
@@ -161,8 +166,11 @@ class LrSweepWindow(LabWindow):
         what.addLayout(boxes)
         what.addStretch(1)
         grid = QtWidgets.QHBoxLayout()
-        for label, widget in (("lr from", self.lr_from), ("to", self.lr_to),
-                              ("points", self.count_spin), ("steps", self.steps_spin)):
+        fields = [("lr from", self.lr_from), ("to", self.lr_to), ("points", self.count_spin),
+                  ("steps", self.steps_spin)]
+        if self.network is not None:
+            fields.append(("seed", self.seed_spin))
+        for label, widget in fields:
             grid.addWidget(QtWidgets.QLabel(label))
             grid.addWidget(widget)
             grid.addSpacing(4)
@@ -189,8 +197,9 @@ class LrSweepWindow(LabWindow):
                 raise ConfigError(name, edit.text(), f"a number > 0 and ≤ {MAX_LR:g}")
         lrs = log_grid(self.lr_from.value(), self.lr_to.value(), self.count_spin.value())
         if self.network is not None:
+            config = {**self.network, "seed": self.seed_spin.value()}
             return network_sweep.NetworkSweepJob(
-                self.network, network_sweep.chosen_runs(self.network, optimizers),
+                config, network_sweep.chosen_runs(config, optimizers),
                 tuple(float(v) for v in lrs), self.steps_spin.value())
         return SweepJob(self.problem_combo.currentData(), optimizers,
                         tuple(float(v) for v in lrs), self.steps_spin.value(), self.seed)

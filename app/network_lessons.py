@@ -63,7 +63,7 @@ LESSONS: list[dict[str, Any]] = [
         "try": (
             "Set Adam + L2's weight_decay to 0: it matches AdamW at every lr. Or sweep the "
             "lr (the link below, or Lab → Learning-rate sweep…; from a terminal: python -m "
-            "optim_core sweep --network FILE.json --lrs 1e-4:10:16), then change the seed: "
+            "optim_core sweep --network FILE.json --lrs 1e-4:10:16), then change its seed: "
             "which optimizer keeps the widest range of good lrs changes with it."
         ),
         "lr_sweep": True,

@@ -99,7 +99,7 @@ class NetworkSweepJob:
 
 
 def describe(config: Mapping[str, Any]) -> str:
-    """What a sweep of ``config`` trains, in words: data set, model, batch size, seed."""
+    """What a sweep of ``config`` trains, in words: data set, model, batch size."""
     data = dict(config.get("network", {}))
     about = ", ".join(f"{k} {data[k]:g}" for k in ("n_samples", "noise")
                       if isinstance(data.get(k), (int, float)))
@@ -110,7 +110,7 @@ def describe(config: Mapping[str, Any]) -> str:
     batch = config.get("batch_size")
     batch_text = "full batch" if batch is None else f"batch size {batch}"
     return (f"{data.get('dataset', '?')}{f' ({about})' if about else ''}, "
-            f"{model.upper()}{layers}{activation}; {batch_text}, seed {config.get('seed', 0)}")
+            f"{model.upper()}{layers}{activation}; {batch_text}")
 
 
 def title(result: SweepResult) -> str:

@@ -110,7 +110,8 @@ def test_the_lab_menu_opens_a_sweep_of_the_workbenchs_experiment(qtbot, make_wor
     assert sweep.steps_spin.value() == 100  # the experiment's steps
     assert not sweep.problem_combo.isVisible()
     assert sweep.subject.text() == ("<b>Network</b> moons (n_samples 200, noise 0.1), MLP, "
-                                    "hidden 16-16, tanh; batch size 16, seed 1")
+                                    "hidden 16-16, tanh; batch size 16")
+    assert sweep.seed_spin.value() == 1 and sweep.seed_spin.isVisible()
     job = sweep.job()
     assert job.lrs[0] == pytest.approx(1e-4) and job.lrs[-1] == pytest.approx(10.0)
     assert len(job.lrs) == 16 and job.steps == 100
@@ -172,6 +173,19 @@ def test_a_run_chosen_twice_is_swept_once(names, runs):
                                {"optimizer": "SGD", "lr": 0.1, "momentum": 0.9},
                                {"optimizer": "AdamW", "lr": 0.1, "weight_decay": 0.01}]}
     assert [name for name, _ in chosen_runs(config, names)] == runs
+
+
+def test_another_seed_is_swept_with_the_same_net(qtbot, make_workbench):
+    sweep = open_sweep(qtbot, make_workbench())
+    small_grid(sweep)
+    sweep.seed_spin.setValue(5)
+    run(qtbot, sweep)
+    runs = [{"optimizer": "SGD", "lr": 0.1},
+            {"optimizer": "Adam", "lr": 0.1, "weight_decay": 0.01},
+            {"optimizer": "AdamW", "lr": 0.1, "weight_decay": 0.01}]
+    expected = network_lr_sweep({**TINY, "runs": runs}, LRS, seed=5)
+    assert sweep.result.seed == 5 and "seed 5" in sweep.view.title_text()
+    np.testing.assert_allclose(sweep.result.final_loss, expected.final_loss, rtol=1e-12)
 
 
 def test_cancel_leaves_the_window_usable(qtbot, make_workbench):
