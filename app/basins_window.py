@@ -236,17 +236,11 @@ class BasinsWindow(LabWindow):
 
     # ----------------------------------------------------------------- layout
     def _build(self) -> None:
-        central = QtWidgets.QWidget(self)
-        layout = QtWidgets.QVBoxLayout(central)
-        layout.setContentsMargins(8, 8, 8, 4)
-        layout.addLayout(self._controls())
+        controls = self._controls()
         self.pair = BasinPair()
-        layout.addWidget(self.pair, 1)
-        self.setCentralWidget(central)
-        self.status = QtWidgets.QLabel(
-            "Each start of the grid is coloured by the minimum it reaches, darker the longer it "
-            "took. Does momentum carry runs into other basins? Press Run.")
-        self.statusBar().addWidget(self.status, 1)
+        self.lay_out(controls, self.pair,
+                     "Each start of the grid is coloured by the minimum it reaches, darker the "
+                     "longer it took. Does momentum carry runs into other basins? Press Run.")
 
     def _controls(self) -> QtWidgets.QVBoxLayout:
         self.problem_combo = QtWidgets.QComboBox()

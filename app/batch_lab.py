@@ -271,10 +271,7 @@ class BatchLabWindow(LabWindow):
 
     # ----------------------------------------------------------------- layout
     def _build(self) -> None:
-        central = QtWidgets.QWidget(self)
-        layout = QtWidgets.QVBoxLayout(central)
-        layout.setContentsMargins(8, 8, 8, 4)
-        layout.addLayout(self._controls())
+        controls = self._controls()
         self.tabs = QtWidgets.QTabWidget()
         self.sampling_view = SamplingView()
         self.noise_view = NoiseCurveView()
@@ -282,10 +279,7 @@ class BatchLabWindow(LabWindow):
         self.tabs.addTab(self._sampling_page(), "Sampling")
         self.tabs.addTab(self._page(None, self.noise_view), "Noise vs batch size")
         self.tabs.addTab(self._compare_page(), "Iterations vs computations")
-        layout.addWidget(self.tabs, 1)
-        self.setCentralWidget(central)
-        self.status = QtWidgets.QLabel("Press Estimate to fill all three tabs.")
-        self.statusBar().addWidget(self.status, 1)
+        self.lay_out(controls, self.tabs, "Press Estimate to fill all three tabs.")
 
     def _controls(self) -> QtWidgets.QHBoxLayout:
         row = QtWidgets.QHBoxLayout()
@@ -392,10 +386,6 @@ class BatchLabWindow(LabWindow):
         if self.progress.maximum() == 0:  # the busy indicator of a load
             self.progress.setRange(0, 1)
         self._set_status(message)
-
-    def _set_status(self, message: str) -> None:
-        self.last_status = message
-        self.status.setText(message)
 
     # ----------------------------------------------------------------- actions
     def point(self) -> tuple[float, float]:

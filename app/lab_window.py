@@ -86,6 +86,17 @@ class LabWindow(QtWidgets.QMainWindow):
         self.thread_.finished.connect(worker.deleteLater)
         self.thread_.start()
 
+    def lay_out(self, controls: QtWidgets.QLayout, view: QtWidgets.QWidget, status: str) -> None:
+        """``controls`` above ``view`` (which gets the room), ``status`` in the status line."""
+        central = QtWidgets.QWidget(self)
+        layout = QtWidgets.QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addLayout(controls)
+        layout.addWidget(view, 1)
+        self.setCentralWidget(central)
+        self.status = QtWidgets.QLabel(status)
+        self.statusBar().addWidget(self.status, 1)
+
     def run_controls(self, start: Callable[[], None]
                      ) -> tuple[QtWidgets.QPushButton, QtWidgets.QPushButton,
                                 QtWidgets.QProgressBar]:

@@ -91,19 +91,13 @@ class LrSweepWindow(LabWindow):
 
     # ----------------------------------------------------------------- layout
     def _build(self) -> None:
-        central = QtWidgets.QWidget(self)
-        layout = QtWidgets.QVBoxLayout(central)
-        layout.setContentsMargins(8, 8, 8, 4)
-        layout.addLayout(self._controls())
+        controls = self._controls()
         self.view = SweepView()
-        layout.addWidget(self.view, 1)
-        self.setCentralWidget(central)
-        self.status = QtWidgets.QLabel(
-            "Does AdamW reach a good loss over a wider range of learning rates than SGD? "
-            "Press Run." if self.network is None else
-            "Does AdamW reach a good validation loss over a wider range of learning rates than "
-            "SGD and Adam + L2 on this network? Press Run.")
-        self.statusBar().addWidget(self.status, 1)
+        self.lay_out(controls, self.view,
+                     "Does AdamW reach a good loss over a wider range of learning rates than SGD? "
+                     "Press Run." if self.network is None else
+                     "Does AdamW reach a good validation loss over a wider range of learning "
+                     "rates than SGD and Adam + L2 on this network? Press Run.")
 
     def _controls(self) -> QtWidgets.QVBoxLayout:
         self.problem_combo = QtWidgets.QComboBox()
