@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pyqtgraph as pg
 
 from app import MainWindow
@@ -40,3 +42,14 @@ def plotted_points(panel, *, images: bool = False) -> int:
             elif images and isinstance(item, pg.ImageItem) and item.image is not None:
                 total += item.image.size
     return total
+
+
+def shown_lab(qtbot, cls: type) -> Iterator:
+    """A lab window of ``cls``, shown; closed (its worker thread stopped) after the test, unless
+    the test closed it already. For fixtures: ``yield from shown_lab(qtbot, BasinsWindow)``."""
+    window = cls()
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    if hasattr(window, "worker"):
+        window.close()

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from app_helpers import shown_lab
 from PySide6 import QtWidgets
 
 from app.basins_window import BasinsWindow, hyperparameter_text, parse_hyperparameters
@@ -16,12 +17,7 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints",
 
 @pytest.fixture
 def window(qtbot):
-    win = BasinsWindow()
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    if hasattr(win, "worker"):
-        win.close()
+    yield from shown_lab(qtbot, BasinsWindow)
 
 
 def test_defaults_compare_sgd_with_momentum_on_six_hump_camel(window):

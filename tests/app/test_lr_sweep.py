@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from app_helpers import shown_lab
 
 from app.lr_sweep import LrSweepWindow
 from optim_core.problems import make_problem
@@ -13,12 +14,7 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 @pytest.fixture
 def window(qtbot):
-    win = LrSweepWindow()
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    if hasattr(win, "worker"):
-        win.close()
+    yield from shown_lab(qtbot, LrSweepWindow)
 
 
 def sweep(qtbot, win) -> None:
