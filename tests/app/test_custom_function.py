@@ -71,9 +71,11 @@ def computed_in(monkeypatch) -> list[tuple[str, bool]]:
     return seen
 
 
-def test_the_gui_thread_never_searches_a_formulas_minima(qtbot, make_window, computed_in) -> None:
-    """Typed, raced with the curvature panel shown, its basins drawn: the minima (and the log
-    scale) are computed in the engine's and the basins window's threads, never the window's."""
+def test_the_gui_thread_never_searches_a_formulas_minima(qtbot, make_window, computed_in,
+                                                         tmp_path) -> None:
+    """Typed, raced with the curvature panel shown, its basins drawn, exported as an animation:
+    the minima (and the log scale) are computed in the engine's, the basins window's and the
+    animation's threads, never the window's."""
     window = make_window()
     _choose_custom(window)
     field = window.controls.problem.formula_edit().text_field()
@@ -94,6 +96,11 @@ def test_the_gui_thread_never_searches_a_formulas_minima(qtbot, make_window, com
     assert basins.last_status.startswith("Done in ")
     np.testing.assert_allclose(basins.frames[0].minima, [[1.0, -0.5]], atol=1e-6)
     basins.close()
+    window.set_steps(4)
+    animator = window.export_animation(tmp_path / "formula.gif")
+    with qtbot.waitSignal(animator.finished, timeout=60_000) as finished:
+        pass
+    assert finished.args == [""]
     assert {what for what, _ in computed_in} == {"minima", "log scale"}
     assert [what for what, on_main in computed_in if on_main] == []
 
