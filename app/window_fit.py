@@ -214,12 +214,12 @@ class LandscapePriority(QObject):
             if not groups[0] and groups[1]:
                 window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, groups[1][0])
             groups = [groups[0] + groups[1]]
-        for tabs in groups:
+        for tabs in groups:  # (what tabifiedDockWidgets says just after restoreState is stale)
             for dock in tabs[1:]:
-                if dock not in window.tabifiedDockWidgets(tabs[0]):
-                    window.tabifyDockWidget(tabs[0], dock)
-        for dock in shown:  # what showed before shows still, where a tab can
-            dock.raise_()
+                window.tabifyDockWidget(tabs[0], dock)
+        # what showed before shows still where a tab can; where two now share one group, the
+        # left column's (the lesson, the runs) or the upper panel (the training loss) wins
+        QTimer.singleShot(0, lambda: [dock.raise_() for dock in reversed(shown)])
 
 
 def _column_minimum(window: QMainWindow, dock: QDockWidget) -> int:
