@@ -59,12 +59,17 @@ def available_area(window: QWidget) -> QRect | None:
 
 
 def fit_to_screen(window: QWidget, preferred: QSize | None = None) -> None:
-    """Size ``window`` to ``preferred`` (default: its present size) within its screen."""
+    """Size ``window`` to ``preferred`` (default: its present size) within its screen; on a
+    real screen, presentation mode asks for ``preferred`` that many times larger (at 2× a
+    1280 × 800 window would be a 640 × 400 one: on a projector it takes the screen)."""
     area = available_area(window)
     size = preferred or window.size()
-    if area is None:
+    if area is None:  # offscreen: scripted grabs keep their size
         window.resize(size)
         return
+    if preferred is not None:
+        size = QSize(round(size.width() * presentation_scale()),
+                     round(size.height() * presentation_scale()))
     # the frame (title bar, borders) is not known before the first show: leave room for it
     frame = window.frameGeometry().size() - window.geometry().size()
     room = QRect(area.topLeft(), area.size() - frame)

@@ -101,3 +101,16 @@ def test_the_network_workbench_fits_a_small_screen(qtbot, monkeypatch, at_scale,
     finally:
         window.close()
         assert thread.wait(2000)
+
+
+@pytest.mark.parametrize(("scale", "expected"), [(1.0, (1280, 800)), (1.5, (1920, 1080)),
+                                                 (2.0, (1920, 1080))])
+def test_presentation_mode_opens_a_window_as_large_as_the_scale(make_window, monkeypatch, qtbot,
+                                                                at_scale, scale, expected):
+    """At 2× a 1280 × 800 window is a 640 × 400 one: on a projector's 1920 × 1080 it takes
+    the screen."""
+    monkeypatch.setattr(window_fit, "available_area", lambda _window: QRect(0, 0, 1920, 1080))
+    at_scale(scale)
+    window = make_window()
+    qtbot.waitUntil(lambda: window.size().toTuple() == pytest.approx(expected, abs=8),
+                    timeout=2000)  # (less a frame, where the platform draws one)
