@@ -3,6 +3,7 @@
     python main.py [--experiment FILE] [--steps N]
     python main.py --screenshot OUT.png [--experiment FILE] [--steps N]
     python main.py --self-test
+    python main.py --startup-time
     python main.py --animate OUT.gif|OUT.mp4 [--experiment FILE | --lesson KEY] [--steps N]
                    [--fps F] [--panels landscape,loss,adaptive,noise]
 """
@@ -27,6 +28,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="presentation mode for this run: 1 (off), 1.5 or 2")
     parser.add_argument("--animate", metavar="OUT.gif|OUT.mp4",
                         help="draw the run frame by frame offscreen into a GIF or MP4, exit")
+    parser.add_argument("--startup-time", action="store_true",
+                        help="open the window, print the seconds to its first paint and to the "
+                             "engine ready, exit")
     parser.add_argument("--fps", type=float, metavar="F", help="frames per second (--animate)")
     parser.add_argument("--panels", metavar="LIST",
                         help="panels to animate: landscape,loss,adaptive,noise")
@@ -46,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.animate:
         return _animate(args)
     scripted = bool(args.screenshot or args.self_test)
-    if args.self_test or (scripted and not os.environ.get("DISPLAY")
+    if args.startup_time or args.self_test or (scripted and not os.environ.get("DISPLAY")
                           and not os.environ.get("WAYLAND_DISPLAY")):
         from app.offscreen import use_offscreen
 
@@ -59,18 +63,22 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Optimizer Lab")
     app.setDesktopFileName("optimizer-lab")  # matches the installed .desktop entry and its icon
     app.setWindowIcon(QIcon.fromTheme("optimizer-lab"))  # the installed hicolor icon, if any
-    # a painted window at once: the engine (torch) and the window take seconds to load
-    splash = None if scripted else _starting(app)
+    # a painted window at once: the window takes a second to load (the engine, torch, loads
+    # behind it in the engine thread)
+    splash = None if scripted or args.startup_time else _starting(app)
 
-    from app import MainWindow, SessionState, Settings
+    from app import MainWindow, Settings
     from app.interrupt import close_on_interrupt
     from app.presentation import apply_presentation_scale
-    from app.scripted import screenshot
-    from app.self_test import run_self_test
     from optim_core.errors import ConfigError
-    from optim_core.experiment import read_json
+    from optim_core.files import read_json
 
-    state = SessionState.default() if scripted else None
+    state = None  # the window restores the last experiment once the engine has loaded
+    if scripted or args.experiment or args.lesson:  # these need the engine now (loaded here)
+        from app import SessionState
+
+        if scripted:
+            state = SessionState.default()
     if args.lesson:
         from app.animation_cli import lesson_key
 
@@ -88,18 +96,26 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"optimizer-lab: {args.experiment}: {exc}", file=sys.stderr)
                 return 2
             ask_device = True
-    settings = Settings.ephemeral() if scripted else Settings()
+    settings = Settings.ephemeral() if scripted or args.startup_time else Settings()
     apply_presentation_scale(app, args.presentation or settings.presentation_scale())
     window = MainWindow(state, settings, path=None if ask_device else args.experiment)
     if args.lesson:
         window.open_lesson(args.lesson)
     try:
+        if args.startup_time:
+            from app.startup_time import report_startup
+
+            return report_startup(app, window)
         if args.self_test:
+            from app.self_test import run_self_test
+
             failures = run_self_test(window)
             for failure in failures:
                 print(f"self-test failed: {failure}", file=sys.stderr)
             return 1 if failures else 0
         if args.screenshot:
+            from app.scripted import screenshot
+
             error = screenshot(window, args.screenshot, args.steps)
             if error:
                 print(f"optimizer-lab: {error}", file=sys.stderr)

@@ -20,12 +20,14 @@ of the snapshot and the runs' clipping settings; no Qt.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from optim_core.clipping import clip_gradients
 from optim_core.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    import torch
 
 ARROW_KINDS = ("gradient", "velocity", "look-ahead", "clipped gradient")
 Arrows = dict[str, tuple[np.ndarray, np.ndarray]]
@@ -73,7 +75,12 @@ def _momentum_arrows(snapshot: Snapshot, origin: np.ndarray) -> tuple[np.ndarray
 
 def _clipped(grad: np.ndarray, clip_norms: Sequence[float | None],
              clip_values: Sequence[float | None]) -> np.ndarray:
-    """The clipped gradients, NaN for runs whose clipping does not fire now."""
+    """The clipped gradients, NaN for runs whose clipping does not fire now (the engine's own
+    clipping: imported here, once a snapshot exists, so the window's import path stays light)."""
+    import torch
+
+    from optim_core.clipping import clip_gradients
+
     def limits(values: Sequence[float | None]) -> torch.Tensor | None:
         if all(v is None for v in values):
             return None

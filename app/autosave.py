@@ -19,8 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer
 
 from optim_core.errors import ConfigError
-from optim_core.experiment import read_json
-from optim_core.results import atomic_write
+from optim_core.files import atomic_write, read_json
 
 #: quiet time after the last change before the experiment is saved
 AUTOSAVE_DELAY_MS = 3000

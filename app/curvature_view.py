@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject
 
-from optim_core.curvature import lr_limit
-from optim_core.curvature_path import CurvaturePath
 from widgets.curvature import CurvaturePanel, StabilityRow
 from widgets.curvature_axes import CurvatureAxes
+
+if TYPE_CHECKING:
+    from optim_core.curvature_path import CurvaturePath
 
 
 def limit_rule(optimizer: str, hyperparameters: Mapping[str, Any]) -> tuple[str, str]:
@@ -84,6 +85,8 @@ class CurvatureView(QObject):
         self._draw()
 
     def _draw(self) -> None:
+        from optim_core.curvature import lr_limit  # loaded with the engine, which sent the path
+
         path = self._path
         if path is None or path.n_runs == 0:
             return

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from optim_core.errors import ConfigError
-from optim_core.problems.expression import ExpressionError, parse_expression
 from widgets.problem_picker import ProblemPicker
 
 
@@ -29,7 +28,10 @@ def check_formulas(picker: ProblemPicker) -> None:
 
 
 def check_formula(picker: ProblemPicker, text: str) -> None:
-    """Show the first error of ``text`` at its position in ``picker``, or clear it."""
+    """Show the first error of ``text`` at its position in ``picker``, or clear it (the picker
+    offers a formula only once the engine has loaded: this import is then a look-up)."""
+    from optim_core.problems.expression import ExpressionError, parse_expression
+
     try:
         parse_expression(text)
     except ExpressionError as exc:

@@ -15,8 +15,9 @@ import contextlib
 import copy
 import dataclasses
 import html
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
@@ -30,31 +31,17 @@ from PySide6.QtWidgets import (
 )
 
 from app import device_choice, menus, window_fit
-from app.animation import CANCELLED, Animator, animate_with_progress, window_animation
 from app.autosave import Autosave, Recovery, pending_recovery
-from app.basins_window import BasinsWindow
-from app.batch_lab import BatchLabWindow
 from app.controls import Controls
 from app.curvature_view import install as install_curvature
-from app.export import trajectories_csv, write_text
+from app.engine import Engine, Progress
+from app.engine_loading import EngineLoading
 from app.formula_check import check_formulas, formula_entry
-from app.help_text import ABOUT, what_am_i_looking_at
-from app.landscape_grid import LandscapeGrid
 from app.lessons import LESSONS, MORE, Lesson, lesson
-from app.lr_sweep import LrSweepWindow
-from app.network_workbench import NetworkWorkbench
-from app.noise_draws import NoiseDraws
 from app.panel_feed import PanelFeed, Roster
-from app.schedule_view import edited_schedule, picked_schedule, show_schedule
-from app.session_state import RunConfig, SessionState
 from app.settings import Settings, write_json
-from app.worker import Engine, Progress
 from optim_core.errors import ConfigError
-from optim_core.experiment import GRAD_NOISE, RUN_OPTIONS, available_devices, read_json
-from optim_core.optimizers import get_rule, optimizer_names
-from optim_core.problems import PROBLEMS
-from optim_core.schedules import SCHEDULED
-from optim_core.script_export import training_script
+from optim_core.files import read_json
 from widgets import (
     AdaptiveLrPanel,
     GradientNoisePanel,
@@ -68,6 +55,14 @@ from widgets.curvature import CurvaturePanel
 from widgets.style import presentation_scale
 from widgets.surface_view import SurfaceView
 
+# The engine (torch) loads in its own thread behind the painted window: what needs it is imported
+# where it is used, once it has loaded (then an import is a look-up), never at import time here.
+if TYPE_CHECKING:
+    from app.animation import Animator
+    from app.landscape_grid import LandscapeGrid
+    from app.noise_draws import NoiseDraws
+    from app.session_state import RunConfig, SessionState
+
 TITLE = "Optimizer Lab"
 MESSAGE_MS = 8000  #: how long a status message stays
 DEFAULT_SIZE = (1280, 800)
@@ -78,14 +73,24 @@ DEFAULT_BATCH = 32  #: minibatch size offered when a mean over samples is picked
 
 def problem_descriptions() -> list[dict[str, Any]]:
     """The problem catalogue as the problem picker takes it."""
+    from optim_core.problems import PROBLEMS
+
     return [{"name": name, "title": cls.title, "formula": cls.formula, "about": cls.about,
              "is_finite_sum": cls.is_finite_sum,
              "parameters": [spec.describe() for spec in cls.parameters], **formula_entry(cls)}
             for name, cls in PROBLEMS.items()]
 
 
-#: the labs opened from the Lab menu, each with a worker thread of its own
-LAB_WINDOWS = (BatchLabWindow, LrSweepWindow, BasinsWindow, NetworkWorkbench)
+def lab_windows() -> tuple[type[QWidget], ...]:
+    """The labs opened from the Lab menu, each with a worker thread of its own (importing them
+    loads the engine)."""
+    return tuple(menus.lab_class(module, name) for *_, module, name in menus.LABS)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LAB_WINDOWS":  # the classes, on first use (PEP 562)
+        return lab_windows()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 class MainWindow(QMainWindow):
     """Optimizer Lab's window. ``settings`` defaults to the user's; ``state`` to the last
@@ -96,7 +101,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         configure_pyqtgraph()
         self.settings = settings or Settings()
-        self.state = state or self._restored_state()
+        #: what to run; None until the engine has loaded when none was given (a cold start)
+        self.state: SessionState | None = state
         self.path = Path(path) if path else None
         self._selected_row = 0
         self._row_status: dict[int, str] = {}
@@ -123,15 +129,33 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self._restore_window()
-        self._show_state()
-        self._restart("")
         #: the experiment is saved a few seconds after each change, for recovery after a crash
         self.autosave = Autosave(self.settings.data_dir, lambda: self.state.to_dict(), self)
         self.recovery: Recovery | None = None
+        #: panels say "loading the engine…" and what needs the engine waits, until it is ready
+        self.loading = EngineLoading(self)
+        if self.engine.is_ready():
+            self._engine_ready()
+        else:
+            self._update_title()
+            self.loading.start()
+            self.engine.ready.connect(self._engine_ready)
+
+    def _engine_ready(self) -> None:
+        """The engine has loaded: fill the controls from the experiment and start it."""
+        if self._closed:
+            return
+        if self.state is None:
+            self.state = self._restored_state()
+        self._show_state()
+        self._restart("")
+        self.loading.finish()
         QTimer.singleShot(0, self._offer_recovery)
 
     # ------------------------------------------------------------------ building
     def _restored_state(self) -> SessionState:
+        from app.session_state import SessionState
+
         state = SessionState.default()
         last = self.settings.last_experiment()
         if last is not None:
@@ -251,6 +275,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ showing the state
     def _show_state(self) -> None:
         """Fill every control from the state (emits nothing)."""
+        from optim_core.experiment import GRAD_NOISE, available_devices
+        from optim_core.optimizers import optimizer_names
+
         state, c = self.state, self.controls
         c.problem.set_problems(problem_descriptions())
         params = {k: v for k, v in state.problem.items() if k != "name"}
@@ -293,6 +320,10 @@ class MainWindow(QMainWindow):
             self._set_noise_run(runs[0])
 
     def _show_run_editor(self) -> None:
+        from app.schedule_view import show_schedule
+        from optim_core.experiment import RUN_OPTIONS
+        from optim_core.optimizers import get_rule
+
         run = self.state.runs[self._selected_row]
         rule = get_rule(run.optimizer)
         specs = [s.describe() for s in rule.hyperparameters if s.kind != "any"]
@@ -509,6 +540,8 @@ class MainWindow(QMainWindow):
         if state is None:
             self._show_run_editor()  # show the value in force again
             return
+        from optim_core.schedules import SCHEDULED
+
         after = state.runs[row]
         if after.schedule is not None and name in SCHEDULED:
             # its torch scheduler starts from this value: the run starts over with it
@@ -521,10 +554,14 @@ class MainWindow(QMainWindow):
             self.engine.set_label(runs, after.display_label)
 
     def _schedule_picked(self, name: str | None) -> None:
+        from app.schedule_view import picked_schedule
+
         run = self.state.runs[self._selected_row]
         self._set_schedule(picked_schedule(run, name, self.state.steps))
 
     def _schedule_argument(self, argument: str, value: Any) -> None:
+        from app.schedule_view import edited_schedule
+
         schedule = self.state.runs[self._selected_row].schedule
         if schedule is not None:
             self._set_schedule(edited_schedule(schedule, argument, value))
@@ -602,7 +639,7 @@ class MainWindow(QMainWindow):
         """A panel's dock came to the front or went behind a tab: draw (and compute) only what
         can be seen."""
         self.feed.set_shown(name, shown)
-        if name == "noise":
+        if name == "noise" and self.state is not None:  # (None: the engine is still loading)
             self._update_noise()
 
     def _update_noise(self) -> None:
@@ -616,6 +653,8 @@ class MainWindow(QMainWindow):
         self.engine.set_noise_run(self._noise_run if visible else None)
 
     def _deterministic_message(self) -> str:
+        from optim_core.problems import PROBLEMS
+
         title = self.state.problem_object.title
         finite = ", ".join(cls.title for cls in PROBLEMS.values() if cls.is_finite_sum)
         text = (f"{title} is deterministic: every step uses the exact gradient, so there is no "
@@ -632,6 +671,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ files
     def new_experiment(self) -> None:
         """File → New: an untitled experiment on the default problem with one run."""
+        from app.session_state import SessionState
+
         state = SessionState.empty()
         state.speed = self.state.speed
         self.state, self.path, self._lesson, self._selected_row = state, None, None, 0
@@ -643,6 +684,9 @@ class MainWindow(QMainWindow):
         """Load an experiment file; an invalid one is refused and the current runs go on.
 
         A file asking for a device this computer lacks may run on the CPU instead (asked)."""
+        from app.session_state import SessionState
+        from optim_core.experiment import available_devices
+
         config: Any = None
         moved = False
         try:
@@ -697,6 +741,8 @@ class MainWindow(QMainWindow):
 
     def export_trajectories(self, path: str | Path) -> bool:
         """Write the runs' recorded steps as CSV."""
+        from app.export import trajectories_csv
+
         if self.feed.progress is None:
             self.show_message("Nothing to export yet: press Play or Step first.")
             return False
@@ -704,11 +750,15 @@ class MainWindow(QMainWindow):
 
     def export_script(self, path: str | Path) -> bool:
         """Write the experiment as a standalone PyTorch training script."""
+        from optim_core.script_export import training_script
+
         return self._write(path, training_script(self.state.experiment()))
 
     def export_animation(self, path: str | Path) -> Animator | None:
         """Film the run into a GIF or MP4 frame by frame, behind a progress dialog with Cancel
         (the window goes on meanwhile); None when refused."""
+        from app.animation import CANCELLED, animate_with_progress, window_animation
+
         try:
             animator = animate_with_progress(window_animation(self), path, self)
         except ConfigError as exc:
@@ -721,6 +771,8 @@ class MainWindow(QMainWindow):
         return animator
 
     def _write(self, path: str | Path, text: str) -> bool:
+        from app.export import write_text
+
         try:
             write_text(path, text)
         except ConfigError as exc:
@@ -733,6 +785,8 @@ class MainWindow(QMainWindow):
     def open_lesson(self, key: str) -> None:
         """Load lesson ``key`` paused at its start, with its panels, axes and arrows, and show
         what to watch in the Lessons tab."""
+        from app.session_state import SessionState
+
         item = lesson(key)
         state = SessionState.from_dict(item.experiment)  # checked by the lesson tests
         state.speed = self.state.speed
@@ -802,6 +856,8 @@ class MainWindow(QMainWindow):
 
     def restore_recovery(self) -> None:
         """Load the experiment a crashed session left (a new, unsaved experiment)."""
+        from app.session_state import SessionState
+
         recovery, self.recovery = self.recovery, None
         if recovery is None:
             return
@@ -838,9 +894,13 @@ class MainWindow(QMainWindow):
 
     def explain(self) -> None:
         """Help → What am I looking at?"""
+        from app.help_text import what_am_i_looking_at
+
         self._info("What am I looking at?", what_am_i_looking_at(self.state, self._lesson))
 
     def about(self) -> None:
+        from app.help_text import ABOUT
+
         self._info(f"About {TITLE}", ABOUT)
 
     def _info(self, title: str, text: str) -> None:
@@ -862,7 +922,7 @@ class MainWindow(QMainWindow):
         self.close()
 
     # ------------------------------------------------------------------ closing
-    def open_lab(self, kind: type[BatchLabWindow | LrSweepWindow | BasinsWindow]) -> None:
+    def open_lab(self, kind: type[QWidget]) -> None:
         """Show a lab window (one of each kind; raised if already open)."""
         # its own labs only: the workbench's lr sweeps (its children) are not the 2D one
         labs = self.findChildren(kind, options=Qt.FindChildOption.FindDirectChildrenOnly)
@@ -876,14 +936,16 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
-        for animator in self.findChildren(Animator):  # an export under way: no file
-            animator.cancel()
-        for kind in LAB_WINDOWS:  # their worker threads stop on close
-            for lab in self.findChildren(kind):
-                lab.close()
+        animation = sys.modules.get("app.animation")  # none before an export was asked
+        for animator in self.findChildren(animation.Animator) if animation else ():
+            animator.cancel()  # an export under way: no file
+        for lab in self.findChildren(QMainWindow):  # the labs: their worker threads stop on close
+            lab.close()
         self.feed.stop()  # no frame after this: its timer goes with the window
         self.engine.stop()
         self.settings.save_window(self.saveGeometry(), window_fit.layout_to_save(self))
+        if self.state is None:  # closed before the engine loaded: nothing changed
+            return
         try:
             self.settings.save_last_experiment(self.state.to_dict())
         except (ConfigError, OSError) as exc:

@@ -6,6 +6,7 @@ File dialogs live here; what a dialog's answer does is the window's business (``
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,11 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from app.arrows import ARROW_KINDS
-from app.basins_window import BasinsWindow
-from app.batch_lab import BatchLabWindow
 from app.lessons import LESSONS
-from app.lr_sweep import LrSweepWindow
-from app.network_workbench import NetworkWorkbench
 from app.presentation import SCALES
 from widgets.style import presentation_scale
 
@@ -28,6 +25,20 @@ if TYPE_CHECKING:
 IMAGE_FILTER = "PNG image (*.png);;SVG image (*.svg)"
 EXPERIMENT_FILTER = "Experiment (*.json);;All files (*)"
 ANIMATION_FILTER = "GIF animation (*.gif);;MP4 video (*.mp4)"
+#: the Lab menu: (link, title, shortcut, module, class); a lab's module (and the engine it
+#: uses) is imported when the lab is first opened, not with the window
+LABS = (
+    ("lab:batch", "Batch-size lab…", "Ctrl+B", "app.batch_lab", "BatchLabWindow"),
+    ("lab:sweep", "Learning-rate sweep…", "Ctrl+L", "app.lr_sweep", "LrSweepWindow"),
+    ("lab:network", "Network workbench…", "Ctrl+Shift+N", "app.network_workbench",
+     "NetworkWorkbench"),
+    ("lab:basins", "Basins of attraction…", None, "app.basins_window", "BasinsWindow"),
+)
+
+
+def lab_class(module: str, name: str) -> type[QWidget]:
+    """The class of a lab window (importing it loads the engine)."""
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass
@@ -74,14 +85,10 @@ def build(window: MainWindow) -> Actions:
     for dock in window.docks:
         view.addAction(dock.toggleViewAction())
     lab = bar.addMenu("&Lab")
-    actions.links["lab:batch"] = _action(window, lab, "Batch-size lab…", "Ctrl+B",
-                                         lambda: window.open_lab(BatchLabWindow))
-    actions.links["lab:sweep"] = _action(window, lab, "Learning-rate sweep…", "Ctrl+L",
-                                         lambda: window.open_lab(LrSweepWindow))
-    actions.links["lab:network"] = _action(window, lab, "Network workbench…", "Ctrl+Shift+N",
-                                           lambda: window.open_lab(NetworkWorkbench))
-    actions.links["lab:basins"] = _action(window, lab, "Basins of attraction…", None,
-                                          lambda: window.open_lab(BasinsWindow))
+    for link, title, shortcut, module, name in LABS:
+        actions.links[link] = _action(
+            window, lab, title, shortcut,
+            lambda _=False, m=module, n=name: window.open_lab(lab_class(m, n)))
     help_menu = bar.addMenu("&Help")
     _action(window, help_menu, "What am I looking at?", "F1", window.explain)
     _action(window, help_menu, "About Optimizer Lab", None, window.about)

@@ -19,15 +19,14 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from app.arrows import ARROW_KINDS, compute_arrows
-from app.landscape_grid import LandscapeGrid
-from app.noise_draws import NoiseDraws
-from app.worker import Progress
+from app.engine import Progress
 from optim_core.snapshot import Snapshot
 from widgets import (
     AdaptiveLrPanel,
@@ -36,6 +35,10 @@ from widgets import (
     LossCurvesPanel,
     decimate,
 )
+
+if TYPE_CHECKING:
+    from app.landscape_grid import LandscapeGrid
+    from app.noise_draws import NoiseDraws
 
 FRAME_HZ = 60  #: the fastest pace, ticks per second
 BUSY_SHARE = 0.85  #: most of the GUI thread's time that drawing may take

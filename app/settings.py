@@ -18,8 +18,7 @@ from typing import Any
 import platformdirs
 from PySide6.QtCore import QByteArray, QSettings
 
-from optim_core.experiment import read_json
-from optim_core.results import atomic_write
+from optim_core.files import atomic_write, read_json
 
 APP_NAME = "optimizer-lab"
 MAX_RECENT = 8

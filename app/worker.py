@@ -1,4 +1,6 @@
-"""The engine's thread: a :class:`Worker` that owns the session, and the :class:`Engine` handle.
+"""The engine's thread: a :class:`Worker` that owns the session (the :class:`Engine` handle, in
+:mod:`app.engine`, makes it; this module imports torch, so it is imported in the engine thread
+on a cold start).
 
 The window never touches a :class:`~optim_core.session.Session`. It calls :class:`Engine`'s
 methods, which emit queued signals to the :class:`Worker` living in its own ``QThread`` (as in Qt
@@ -6,8 +8,8 @@ for Python's ``mandelbrot.py``). The worker steps the session in short chunks (a
 :data:`CHUNK_SECONDS` each, so a command waits at most that long), paces them to the requested
 speed, and sends back immutable results through signals only:
 
-- :class:`Progress` — a snapshot (numpy copies) and the pace, at most :data:`PROGRESS_HZ` times a
-  second while playing, and after every command;
+- :class:`~app.engine.Progress` — a snapshot (numpy copies) and the pace, at most
+  :data:`PROGRESS_HZ` times a second while playing, and after every command;
 - a :class:`~app.landscape_grid.LandscapeGrid` when the problem changes;
 - :class:`~app.noise_draws.NoiseDraws` for the run the noise panel shows (finite-sum problems);
 - messages (errors and notices) as plain text: a bad command never kills the thread.
@@ -21,25 +23,20 @@ closing the window right after picking one, never waits for grids nobody will se
 
 from __future__ import annotations
 
-import atexit
 import collections
-import contextlib
 import time
-import weakref
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
-from app.gui_collector import collect_in_gui_thread
+from app.engine import Engine, LoadRequest, Progress
 from app.landscape_grid import GridCancelled, LandscapeGrid, landscape_grid
 from app.noise_draws import NoiseDraws, noise_draws
 from app.pacer import Pacer
 from optim_core.curvature_path import CurvaturePath, CurvatureTrack
 from optim_core.errors import ConfigError
-from optim_core.experiment import Experiment
 from optim_core.session import Session
 from optim_core.snapshot import Snapshot
 
@@ -54,32 +51,7 @@ CURVATURE_HZ = 8  #: most curvature updates per second while playing
 MAX_CHUNK_STEPS = 100_000
 RATE_WINDOW_SECONDS = 1.0  #: steps/s is measured over this much recent time
 
-
-@dataclass(frozen=True)
-class Progress:
-    """Where the session stands: its snapshot, the step it plays to and how fast it goes.
-
-    ``play_command`` is the number of the last play/pause command the worker obeyed, so the window
-    can tell a stale "paused" from one the worker decided (the last step was reached).
-    """
-
-    generation: int
-    snapshot: Snapshot
-    target_steps: int
-    steps_per_second: float
-    playing: bool
-    play_command: int
-
-
-@dataclass(frozen=True)
-class LoadRequest:
-    """Build a fresh session for ``experiment`` (a visible restart)."""
-
-    generation: int
-    experiment: Experiment
-    target_steps: int
-    speed: float | None
-    playing: bool
+__all__ = ["HISTORY_BUDGET", "Engine", "LoadRequest", "Progress", "Worker"]
 
 
 class Worker(QObject):
@@ -370,120 +342,3 @@ class Worker(QObject):
             self.message.emit(f"The engine stopped: {str(exc) or type(exc).__name__}")
             return None
         return True if result is None else result
-
-
-class Engine(QObject):
-    """The window's handle on the worker thread: methods in, signals out (all queued)."""
-
-    progress = Signal(object)
-    landscape = Signal(int, object)
-    noise = Signal(int, object)
-    curvature = Signal(int, object)
-    message = Signal(str)
-
-    _load = Signal(object)
-    _play = Signal(int)
-    _pause = Signal(int)
-    _step = Signal()
-    _reset = Signal()
-    _target = Signal(int)
-    _speed = Signal(object)
-    _hyperparameter = Signal(object, str, object)
-    _label = Signal(object, str)
-    _batch_size = Signal(object)
-    _noise_run = Signal(object)
-    _curvature_on = Signal(bool)
-    _shutdown = Signal()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.generation = 0
-        self.play_command = 0
-        collect_in_gui_thread()  # no garbage collection in the engine thread
-        self._thread = QThread()
-        self._thread.setObjectName("optimizer-lab engine")
-        self._worker = Worker()
-        self._worker.moveToThread(self._thread)
-        for ours, theirs in (
-            (self._load, self._worker.load), (self._play, self._worker.play),
-            (self._pause, self._worker.pause), (self._step, self._worker.step_once),
-            (self._reset, self._worker.reset), (self._target, self._worker.set_target_steps),
-            (self._speed, self._worker.set_speed),
-            (self._hyperparameter, self._worker.set_hyperparameter),
-            (self._label, self._worker.set_label), (self._batch_size, self._worker.set_batch_size),
-            (self._noise_run, self._worker.set_noise_run), (self._shutdown, self._worker.shutdown),
-            (self._curvature_on, self._worker.set_curvature),
-        ):
-            ours.connect(theirs)
-        self._worker.progress.connect(self.progress)
-        self._worker.landscape.connect(self.landscape)
-        self._worker.noise.connect(self.noise)
-        self._worker.curvature.connect(self.curvature)
-        self._worker.message.connect(self.message)
-        self._thread.start()
-        # a script that forgets to stop the engine must not abort the interpreter at exit
-        # ("QThread: Destroyed while thread is still running")
-        atexit.register(_stop_at_exit, weakref.ref(self))
-
-    def load(self, experiment: Experiment, *, target_steps: int, speed: float | None,
-             playing: bool) -> int:
-        """Start a fresh session (a visible restart); returns its generation number."""
-        self.generation += 1
-        self._worker.latest_generation = self.generation
-        self._load.emit(LoadRequest(self.generation, experiment, target_steps, speed, playing))
-        return self.generation
-
-    def play(self) -> None:
-        self.play_command += 1
-        self._play.emit(self.play_command)
-
-    def pause(self) -> None:
-        self.play_command += 1
-        self._pause.emit(self.play_command)
-
-    def step_once(self) -> None:
-        self._step.emit()
-
-    def reset(self) -> None:
-        self._reset.emit()
-
-    def set_target_steps(self, steps: int) -> None:
-        self._target.emit(steps)
-
-    def set_speed(self, speed: float | None) -> None:
-        self._speed.emit(speed)
-
-    def set_hyperparameter(self, runs: list[int], name: str, value: Any) -> None:
-        self._hyperparameter.emit(list(runs), name, value)
-
-    def set_label(self, runs: list[int], label: str) -> None:
-        self._label.emit(list(runs), label)
-
-    def set_batch_size(self, batch_size: int | None) -> None:
-        self._batch_size.emit(batch_size)
-
-    def set_noise_run(self, run: int | None) -> None:
-        self._noise_run.emit(run)
-
-    def set_curvature(self, on: bool) -> None:
-        """Compute the curvature along the paths (emitted as ``curvature``) while ``on``."""
-        self._curvature_on.emit(bool(on))
-
-    def is_running(self) -> bool:
-        """Whether the engine thread is alive."""
-        return self._thread.isRunning()
-
-    def stop(self, timeout_ms: int = 1000) -> bool:
-        """Stop the worker and end its thread; True when it ended within ``timeout_ms``."""
-        if not self._thread.isRunning():
-            return True
-        self._thread.requestInterruption()  # a landscape grid being computed gives up
-        self._shutdown.emit()
-        return self._thread.wait(timeout_ms)
-
-
-def _stop_at_exit(engine: weakref.ref[Engine]) -> None:
-    alive = engine()
-    if alive is not None:
-        with contextlib.suppress(RuntimeError):  # its Qt object is already gone
-            alive.stop()

@@ -22,6 +22,7 @@ import torch
 
 from optim_core import labels
 from optim_core.errors import ConfigError
+from optim_core.files import read_json
 from optim_core.optimizers import get_rule, optimizer_names
 from optim_core.params import ParamSpec, validate_all
 from optim_core.problems import Problem, make_problem
@@ -235,27 +236,6 @@ def available_devices() -> list[str]:
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file; a malformed file raises ConfigError."""
     return parse_experiment(read_json(path))
-
-
-def read_json(path: str | Path) -> Any:
-    """Read a JSON file, turning I/O and syntax errors into ConfigError naming the file."""
-    try:
-        # utf-8-sig: a byte-order mark (as Windows Notepad writes) is skipped
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError("file", str(path), f"a readable file ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError("file", str(path), f"UTF-8 text (byte {exc.start} is not)") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            "file", str(path), f"valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
-    except RecursionError:
-        raise ConfigError("file", str(path), "valid JSON (it is nested too deeply)") from None
-    except ValueError:  # an integer of more digits than Python converts (4300)
-        raise ConfigError("file", str(path), "valid JSON (a number has too many digits)") from None
 
 
 def _parse_starts(config: Mapping[str, Any], problem: Problem) -> list[tuple[float, float]]:

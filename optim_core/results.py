@@ -18,9 +18,7 @@ import csv
 import io
 import json
 import math
-import os
 import re
-import secrets
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -31,6 +29,7 @@ import numpy as np
 from optim_core.errors import ConfigError
 from optim_core.experiment import DTYPES, Experiment, parse_experiment
 from optim_core.experiment_result import STEP_ARRAYS, ExperimentResult
+from optim_core.files import atomic_write
 from optim_core.networks.experiment import is_network_experiment
 from optim_core.networks.results import run_network
 from optim_core.optimizers import get_rule
@@ -221,49 +220,6 @@ def write_result(result: Mapping[str, Any], path: str | Path) -> None:
     """
     writer = _WRITERS[output_format(path)]
     atomic_write(path, lambda stream: writer(result, stream))
-
-
-def atomic_write(path: str | Path, write: Callable[[BinaryIO], None]) -> None:
-    """Call ``write`` on a temporary file next to ``path``, then move it into place.
-
-    Any exception (from ``write`` or the file system) removes the temporary file and leaves
-    ``path`` as it was; I/O errors become a :class:`ConfigError` on ``out``.
-    """
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        # os.open with 0o666 lets the umask decide the permissions, as for a plain open().
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                     0o666)
-    except OSError as exc:
-        raise ConfigError("out", str(path), f"a writable file ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-        _sync_folder(path.parent)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise ConfigError("out", str(path), f"a writable file ({exc.strerror})") from None
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX; elsewhere the rename is all there is)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _write_json(result: Mapping[str, Any], stream: BinaryIO) -> None:

@@ -38,6 +38,9 @@ CHILD = textwrap.dedent("""
     window = MainWindow(settings=Settings(folder / "config", folder / "data"))
     window.autosave._timer.setInterval(200)
     window.show()
+    while not window.engine.is_ready():  # a cold start: the engine loads behind the window
+        qapp.processEvents()
+        time.sleep(0.02)
     window.set_steps(1234)  # the edit: not saved by the user
     recovery = folder / "data" / "recovery.json"
     deadline = time.monotonic() + 60
@@ -141,7 +144,7 @@ def test_autosave_waits_for_quiet_and_writes_atomically(qtbot, tmp_path, monkeyp
         writes.append(json.loads(Path(src).read_text()))  # complete before it is moved
         real_replace(src, dst)
 
-    monkeypatch.setattr("optim_core.results.os.replace", replace)
+    monkeypatch.setattr("optim_core.files.os.replace", replace)
     for _ in range(5):
         saver.changed()
     qtbot.waitUntil(lambda: (tmp_path / RECOVERY_NAME).exists())

@@ -239,7 +239,7 @@ def test_a_failed_write_prints_only_its_error_and_keeps_the_old_file(tmp_path, c
     def disk_full(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("optim_core.results.os.fsync", disk_full)
+    monkeypatch.setattr("optim_core.files.os.fsync", disk_full)
     assert cli.main([a.format(exp=exp, out=out) for a in argv]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""  # no summary of work whose file was not written

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from optim_core import ConfigError, run_experiment
+from optim_core import files as files_module
 from optim_core import results as results_module
 from optim_core.experiment import parse_experiment
 from optim_core.optimizers import get_rule
@@ -470,7 +471,7 @@ def test_a_failing_replace_leaves_the_old_file(tmp_path, monkeypatch, diverging_
     def refuse(src, dst):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(results_module.os, "replace", refuse)
+    monkeypatch.setattr(files_module.os, "replace", refuse)
     with pytest.raises(ConfigError, match="out"):
         write_result(diverging_result, path)
     assert path.read_text(encoding="utf-8") == "{}"
