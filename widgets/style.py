@@ -330,6 +330,8 @@ class TickAxis(pg.AxisItem):
         super().__init__(*args, **kwargs)
         self._few_decades = False
         self._minor_labels: tuple[int, ...] = ()
+        #: the height of the empty corner below a vertical axis (its plot's x axis tells it)
+        self._corner = 0.0
 
     def setLabel(self, *args: object, **kwargs: object) -> None:
         """pyqtgraph's label, fitted to the axis's length (see :meth:`resizeEvent`)."""
@@ -337,22 +339,24 @@ class TickAxis(pg.AxisItem):
         self._fit_label()
 
     def resizeEvent(self, ev: object = None) -> None:
-        """Fit the label to the axis's length, then place it centred beside the axis.
+        """Fit the label to the axis's length, then place it beside the axis.
 
         pyqtgraph centres the label whatever its length, so on a short plot (a small panel,
         presentation mode) "loss − f_min (log scale)" ran over the legend above the plot. A
-        label longer than the axis is drawn smaller, to the axis's length.
+        label longer than the axis starts at the axis's top and reaches down into the empty
+        corner beside the x axis; longer still, it is drawn smaller.
         """
+        self._tell_the_corner()
         self._fit_label()
         super().resizeEvent(ev)
         label = self.label
-        if label is None or label.scale() == 1.0:
+        if label is None:
             return
         along = label.boundingRect().width() * label.scale()
         across = label.boundingRect().height() * label.scale()
         pos = label.pos()
         if self.orientation in ("left", "right"):
-            pos.setY(int(self.size().height() / 2 + along / 2))
+            pos.setY(int(max(self.size().height() / 2 + along / 2, along)))  # its top at ≥ 0
             if self.orientation == "right":
                 pos.setX(int(self.size().width() - across + _LABEL_NUDGE_PX))
         else:
@@ -361,14 +365,27 @@ class TickAxis(pg.AxisItem):
                 pos.setY(int(self.size().height() - across + _LABEL_NUDGE_PX))
         label.setPos(pos)
 
+    def _tell_the_corner(self) -> None:
+        """A horizontal axis tells its plot's vertical axes how tall the corner beside it is
+        (kept in Python: an axis never calls into a sibling that may be being deleted)."""
+        if self.orientation not in ("top", "bottom"):
+            return
+        plot = self.parentItem()
+        axes = getattr(plot, "axes", None) if isinstance(plot, pg.PlotItem) else None
+        for side in ("left", "right"):
+            axis = (axes or {}).get(side, {}).get("item")
+            if isinstance(axis, TickAxis) and self.orientation == "bottom":
+                axis._corner = self.size().height() if self.isVisible() else 0.0
+
     def _fit_label(self) -> None:
-        """Draw the label smaller where it is longer than the axis: a plot squeezed to nothing
-        draws no label over its neighbours."""
+        """Draw the label smaller where it is longer than the axis and the corner below it: a
+        plot squeezed to nothing draws no label over its neighbours."""
         label = self.label
         if label is None:
             return
         vertical = self.orientation in ("left", "right")
         length = (self.size().height() if vertical else self.size().width()) - 2.0
+        length += getattr(self, "_corner", 0.0) if vertical else 0.0
         natural = label.boundingRect().width()
         label.setScale(1.0 if natural <= length or natural <= 0 else max(length, 1.0) / natural)
 

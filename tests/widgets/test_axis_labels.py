@@ -69,9 +69,32 @@ def test_an_axis_label_stays_beside_its_axis(qtbot, at_scale, make, scale, size)
     for axis in axes:
         label, own = scene_rect(axis.label), scene_rect(axis)
         name = f"{axis.orientation} axis label {axis.label.toPlainText()!r}"
-        if axis.orientation in ("left", "right"):
-            assert own.top() - 1 <= label.top() and label.bottom() <= own.bottom() + 1, name
+        if axis.orientation in ("left", "right"):  # beside the axis, or the corner below it
+            corner = axis.parentItem().getAxis("bottom").size().height()
+            assert own.top() - 1 <= label.top(), name
+            assert label.bottom() <= own.bottom() + corner + 1, name
         else:
             assert own.left() - 1 <= label.left() and label.right() <= own.right() + 1, name
         for text in texts:
             assert not label.adjusted(1, 1, -1, -1).intersects(text), name
+        for other in axes:
+            if other is not axis:
+                assert not label.adjusted(1, 1, -1, -1).intersects(scene_rect(other.label)), name
+
+
+@pytest.mark.parametrize(("make", "size"), [(loss_panel, (252, 293)),
+                                            (adaptive_panel, (252, 334))])
+def test_at_normal_scale_a_docked_panel_s_labels_keep_their_size(qtbot, make, size):
+    """The panels as docked in a 1024 × 700 window: "|Δw₁ / g₁|" reaches into the corner below
+    its short axis rather than shrinking to unreadable."""
+    configure_pyqtgraph()
+    panel = make()
+    qtbot.addWidget(panel)
+    panel.resize(*size)
+    panel.show()
+    qtbot.waitExposed(panel)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    axes = [i for i in panel._view.scene().items() if isinstance(i, pg.AxisItem)
+            and i.isVisible() and i.label.isVisible() and i.label.toPlainText()]
+    assert axes and all(axis.label.scale() == 1.0 for axis in axes)
