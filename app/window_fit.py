@@ -20,12 +20,12 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QWidget
 
 from widgets.style import presentation_scale
 
 __all__ = ["LANDSCAPE_SHARE", "LandscapePriority", "fit_to_screen", "fitted", "install",
-           "keep_on_screen", "layout_to_save"]
+           "keep_on_screen", "layout_to_save", "whole_tab_names"]
 
 #: the landscape keeps at least this share of the window's width...
 LANDSCAPE_SHARE = 0.45
@@ -159,6 +159,7 @@ class LandscapePriority(QObject):
         if central is None or width <= 0:
             return
         self._refold(self._fold_needed())
+        whole_tab_names(window)
         if central.width() >= LANDSCAPE_SHARE * width:
             return
         docks = [d for d in self._docks if d.isVisible() and not d.isFloating()]
@@ -225,6 +226,7 @@ class LandscapePriority(QObject):
         # what showed before shows still where a tab can; where two now share one group, the
         # left column's (the lesson, the runs) or the upper panel (the training loss) wins
         QTimer.singleShot(0, lambda: [dock.raise_() for dock in reversed(shown)])
+        QTimer.singleShot(0, lambda: whole_tab_names(window))  # the fold's new tab bars
 
 
 def _column_minimum(window: QMainWindow, dock: QDockWidget) -> int:
@@ -234,3 +236,12 @@ def _column_minimum(window: QMainWindow, dock: QDockWidget) -> int:
              if d.parent() is window and window.dockWidgetArea(d) == area and not d.isHidden()
              and not d.isFloating()]
     return max((d.minimumSizeHint().width() for d in docks), default=0)
+
+
+def whole_tab_names(window: QMainWindow) -> None:
+    """Tabs of docks show their whole names, and their bar scrolls to the rest (folded at 2×,
+    seven tabs elided to "L…", "T…", "G…")."""
+    for bar in window.findChildren(QTabBar):
+        if bar.parent() is window:  # the dock areas' tab bars (the layout makes them)
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)

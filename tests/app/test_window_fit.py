@@ -2,6 +2,7 @@
 
 import pytest
 from PySide6.QtCore import QRect, QSize
+from PySide6.QtWidgets import QTabBar
 
 from app import window_fit
 from app.presentation import apply_presentation_scale
@@ -114,3 +115,23 @@ def test_presentation_mode_opens_a_window_as_large_as_the_scale(make_window, mon
     window = make_window()
     qtbot.waitUntil(lambda: window.size().toTuple() == pytest.approx(expected, abs=8),
                     timeout=2000)  # (less a frame, where the platform draws one)
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_dock_tabs_show_whole_names(make_window, qtbot, at_scale, scale):
+    """Folded at 2×, seven tabs read "L…", "T…", "G…": a tab shows its whole name, and the tab
+    bar scrolls to the rest."""
+    at_scale(scale)
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 700))
+    qtbot.wait(100)
+
+    def whole(bar: QTabBar) -> bool:
+        metrics = bar.fontMetrics()
+        return all(bar.tabRect(i).width() >= metrics.horizontalAdvance(bar.tabText(i))
+                   for i in range(bar.count()))
+
+    bars = [b for b in window.findChildren(QTabBar) if b.parent() is window and b.isVisible()]
+    assert bars
+    qtbot.waitUntil(lambda: all(whole(bar) for bar in bars), timeout=2000)
