@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.animate:
         return _animate(args)
     scripted = bool(args.screenshot or args.self_test)
-    if args.startup_time or args.self_test or (scripted and not os.environ.get("DISPLAY")
+    if args.self_test or ((scripted or args.startup_time) and not os.environ.get("DISPLAY")
                           and not os.environ.get("WAYLAND_DISPLAY")):
         from app.offscreen import use_offscreen
 
@@ -63,9 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Optimizer Lab")
     app.setDesktopFileName("optimizer-lab")  # matches the installed .desktop entry and its icon
     app.setWindowIcon(QIcon.fromTheme("optimizer-lab"))  # the installed hicolor icon, if any
-    # a painted window at once: the window takes a second to load (the engine, torch, loads
-    # behind it in the engine thread)
-    splash = None if scripted or args.startup_time else _starting(app)
+    # No splash screen: the window itself paints in about a second, the engine (torch) loading
+    # behind it in the engine thread. (A splash, shown first, cost a second more on X11: the
+    # window came at 2.1–2.7 s with it, 1.2–1.3 s without.)
 
     from app import MainWindow, Settings
     from app.interrupt import close_on_interrupt
@@ -124,8 +124,6 @@ def main(argv: list[str] | None = None) -> int:
             window.set_steps(args.steps)
         close_on_interrupt(window)
         window.show()
-        if splash is not None:
-            splash.finish(window)
         if ask_device:
             window.open_experiment(args.experiment)  # run it on the CPU instead, or cancel
         status = app.exec()
@@ -141,22 +139,6 @@ def main(argv: list[str] | None = None) -> int:
         # PySide deletes it from an atexit hook in which pyqtgraph's Python overrides of
         # QGraphicsWidget events can no longer run, and the process crashes (seen ~1 in 3 exits).
         shiboken6.delete(window)
-
-
-def _starting(app: object) -> object:
-    """A small "starting" window, painted before the heavy imports (PySide6 only)."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtGui import QColor, QPixmap
-    from PySide6.QtWidgets import QSplashScreen
-
-    pixmap = QPixmap(420, 140)
-    pixmap.fill(QColor("#fbfcfd"))
-    splash = QSplashScreen(pixmap)
-    splash.showMessage("Optimizer Lab\n\nloading the engine…", Qt.AlignmentFlag.AlignCenter,
-                       QColor("#334155"))
-    splash.show()
-    app.processEvents()
-    return splash
 
 
 def _rebuilt(app: object, old: object) -> object:

@@ -33,11 +33,11 @@ if TYPE_CHECKING:
 ENGINE_MODULE = "app.worker"
 #: how long closing waits for an engine still loading (an import cannot be interrupted)
 LOADING_STOP_MS = 60_000
-#: a cold engine starts loading this long after it is made, unless :meth:`Engine.start` comes
-#: first (the window calls it after its first paint: loading earlier competes with building
-#: and painting the window for the interpreter — measured 1.1–1.8 s to the first paint, against
-#: 0.7–1.0 s when loading starts after it)
-LOADING_START_MS = 300
+#: a cold engine starts loading this long after the event loop runs, unless
+#: :meth:`Engine.start` comes first (the window calls it after its first paint: loading earlier
+#: competes with building and painting the window for the interpreter — measured 1.1–1.8 s to
+#: the first paint, against 0.7–1.0 s when loading starts after it)
+LOADING_START_MS = 1000
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,9 @@ class LoadRequest:
 
 
 def engine_loaded() -> bool:
-    """Whether the engine is imported already (then making the worker takes no time)."""
-    return ENGINE_MODULE in sys.modules or "torch" in sys.modules
+    """Whether the engine's heavy part, torch, is imported already (then making the worker takes
+    no time)."""
+    return "torch" in sys.modules
 
 
 class _Loader(QObject):
