@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabBar, QWidget
 
 from widgets.style import presentation_scale
 
@@ -84,6 +84,9 @@ def install(window: QMainWindow, left: QDockWidget, right: QDockWidget,
             preferred: Sequence[int] = (330, 400)) -> None:
     """Keep ``window`` on its screen once shown (its frame known) and the landscape wide."""
     _OnScreen(window)
+    # the docks' preferred widths grow with presentation mode, as their contents do
+    preferred = [round(width * presentation_scale()) for width in preferred]
+    window.resizeDocks([left, right], preferred, Qt.Orientation.Horizontal)
     LandscapePriority(window, left, right, preferred)
 
 
@@ -160,11 +163,14 @@ class LandscapePriority(QObject):
             return
         self._refold(self._fold_needed())
         whole_tab_names(window)
+        docks = [d for d in self._docks if d.isVisible() and not d.isFloating()]
+        if self._fold == 2:  # one column, for want of room: as wide as shows its controls whole
+            least = _column_minimum(window, docks[0]) if docks else 0
+            if docks and docks[0].width() > least:
+                window.resizeDocks(docks[:1], [least], Qt.Orientation.Horizontal)
+            return
         if central.width() >= LANDSCAPE_SHARE * width:
             return
-        docks = [d for d in self._docks if d.isVisible() and not d.isFloating()]
-        if self._fold == 2:  # one column: the docks of the other are tabs in it
-            docks = docks[:1]
         if not docks:
             return
         preferred = [p for d, p in zip(self._docks, self._preferred, strict=True) if d in docks]
@@ -193,7 +199,7 @@ class LandscapePriority(QObject):
         for the scale); 2: and the two columns one (a narrow window)."""
         window = self._window
         columns = [c for c in self._columns_now() if c]
-        least = sum(max(d.minimumSizeHint().width() for d in c) for c in columns)
+        least = sum(max(least_width(d) for d in c) for c in columns)
         if len(columns) > 1 and least + SEPARATORS * len(columns) > \
                 (1 - LANDSCAPE_SHARE) * window.width():
             return 2
@@ -220,9 +226,10 @@ class LandscapePriority(QObject):
             if not groups[0] and groups[1]:
                 window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, groups[1][0])
             groups = [groups[0] + groups[1]]
-        for tabs in groups:  # (what tabifiedDockWidgets says just after restoreState is stale)
+        for tabs in groups:
             for dock in tabs[1:]:
-                window.tabifyDockWidget(tabs[0], dock)
+                if dock not in window.tabifiedDockWidgets(tabs[0]):  # (keeps the tabs' order)
+                    window.tabifyDockWidget(tabs[0], dock)
         # what showed before shows still where a tab can; where two now share one group, the
         # left column's (the lesson, the runs) or the upper panel (the training loss) wins
         QTimer.singleShot(0, lambda: [dock.raise_() for dock in reversed(shown)])
@@ -235,7 +242,19 @@ def _column_minimum(window: QMainWindow, dock: QDockWidget) -> int:
     docks = [d for d in window.findChildren(QDockWidget)
              if d.parent() is window and window.dockWidgetArea(d) == area and not d.isHidden()
              and not d.isFloating()]
-    return max((d.minimumSizeHint().width() for d in docks), default=0)
+    return max((least_width(d) for d in docks), default=0)
+
+
+def least_width(dock: QDockWidget) -> int:
+    """The least width at which ``dock`` shows its controls whole: a scrolling page of editors
+    says it can be 280 px wide, but at 2× its spin boxes were then cut off at the right."""
+    least = dock.minimumSizeHint().width()
+    page = dock.widget()
+    inner = page.widget() if isinstance(page, QScrollArea) else None
+    if inner is None:
+        return least
+    room = page.verticalScrollBar().sizeHint().width() + 2 * page.frameWidth()
+    return max(least, inner.minimumSizeHint().width() + room)
 
 
 def whole_tab_names(window: QMainWindow) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 from PySide6.QtCore import QRect, QSize
-from PySide6.QtWidgets import QTabBar
+from PySide6.QtWidgets import QTabBar, QWidget
 
 from app import window_fit
 from app.presentation import apply_presentation_scale
@@ -75,7 +75,9 @@ def test_in_presentation_mode_the_landscape_keeps_its_share(make_window, qtbot, 
 def test_folded_docks_unfold_when_there_is_room_again(make_window, qtbot, at_scale):
     at_scale(1.5)
     window = make_window()
-    right = window.dockWidgetArea(window.loss_dock)
+    right = window_fit.Qt.DockWidgetArea.RightDockWidgetArea
+    window.resize(2400, 1600)
+    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) == right, timeout=2000)
     window.resize(1024, 700)
     qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) != right, timeout=2000)
     assert window_fit.layout_to_save(window) != window.saveState()  # the user's, not the fold
@@ -135,3 +137,22 @@ def test_dock_tabs_show_whole_names(make_window, qtbot, at_scale, scale):
     bars = [b for b in window.findChildren(QTabBar) if b.parent() is window and b.isVisible()]
     assert bars
     qtbot.waitUntil(lambda: all(whole(bar) for bar in bars), timeout=2000)
+
+
+def test_at_2x_on_a_large_screen_the_controls_are_not_clipped(make_window, monkeypatch, qtbot,
+                                                               at_scale):
+    """The side columns' preferred widths grow with the scale (at 2× the playback controls
+    were cut at 330 px: "Speed 100", "dtype" half shown), while the landscape keeps its share."""
+    monkeypatch.setattr(window_fit, "available_area", lambda _window: QRect(0, 0, 1920, 1080))
+    at_scale(2.0)
+    window = make_window()
+    qtbot.waitUntil(lambda: window.width() >= 1900, timeout=2000)
+    dock, bar = window.playback_dock, window.controls.playback
+
+    def right_edges_inside() -> bool:  # every control of the bar ends inside the dock
+        parts = [w for w in bar.findChildren(QWidget) if w.isVisible() and w.parent() is bar]
+        return bool(parts) and all(
+            w.mapTo(dock, w.rect().topRight()).x() <= dock.width() for w in parts)
+
+    qtbot.waitUntil(right_edges_inside, timeout=2000)
+    assert window.landscape.width() >= window_fit.LANDSCAPE_SHARE * window.width()
