@@ -53,7 +53,7 @@ from widgets.layer_stats import LayerStatsPanel
 from widgets.log_slider import mark_invalid
 from widgets.loss_slice import LossSlicePanel
 from widgets.probe_curves import ProbeCurvesPanel
-from widgets.style import MUTED, configure_pyqtgraph
+from widgets.style import MUTED, configure_pyqtgraph, set_antialiased
 from widgets.training_curves import TrainingCurvesPanel
 
 try:  # written alongside; the workbench works without it
@@ -63,6 +63,9 @@ except ImportError:  # pragma: no cover - depends on what has landed
 
 TITLE = "Network workbench"
 DEFAULT_SPEED = 30.0
+#: most panel drawings a second while training: curves read well at this rate, and each repaint
+#: of the window's ~75 curves costs tens of milliseconds of the GUI thread
+DRAW_HZ = 10
 MESSAGE_MS = 8000
 CLIP_OPTIONS = ("clip_norm", "clip_value")
 EXPERIMENT_FILTER = "Experiment (*.json);;All files (*)"
@@ -94,6 +97,7 @@ class NetworkWorkbench(QMainWindow):
         self._marked: list[tuple[QWidget, str]] = []  #: fields marked refused, and why
         self._closed = False
         self._draw_cost = 0.0  #: seconds the last drawing of the panels took
+        self._live = False  #: training: curves drawn plain (fast), else antialiased
         self._drawn_at = 0.0
         self._draw_timer = QTimer(self)  # coalesces snapshots that come faster than we draw
         self._draw_timer.setSingleShot(True)
@@ -614,8 +618,11 @@ class NetworkWorkbench(QMainWindow):
             return
         self.snapshot = progress.snapshot
         self.controls.playback.set_playing(progress.playing)
-        # at most 60 drawings a second, and at most half of the GUI thread's time
-        wait = max(1 / 60, 2 * self._draw_cost) - (time.perf_counter() - self._drawn_at)
+        if progress.playing != self._live:
+            self._live = progress.playing
+            set_antialiased(self, not self._live)
+        # at most DRAW_HZ drawings a second, and at most half of the GUI thread's time
+        wait = max(1 / DRAW_HZ, 2 * self._draw_cost) - (time.perf_counter() - self._drawn_at)
         if not progress.playing or wait <= 0:
             self._draw_timer.stop()
             self._draw_progress()
@@ -695,7 +702,7 @@ class NetworkWorkbench(QMainWindow):
     def _on_grids(self, grids: DecisionGrids) -> None:
         if grids.generation == self.engine.generation and self.loaded is not None \
                 and self.loaded.extent is not None:
-            self.regions.set_grids(grids.grids)
+            self.regions.set_grids(grids.grids, grids.boundaries)
 
     # landscape slice ---------------------------------------------------------------------------
     def compute_slice(self, run: int, directions: str) -> None:
