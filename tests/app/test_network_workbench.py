@@ -91,6 +91,8 @@ def test_trains_through_the_worker_and_every_panel_receives_data(qtbot, make_wor
     assert len(window.sharpness.references) == 2  # 2/lr of each run
     tile = window.regions.tiles[0]
     assert tile.image.image is not None and tile.image.image.shape == (72, 72)
+    x, y = tile.boundary.getData()  # the 0.5 boundary as segments, computed by the worker
+    assert x is not None and len(x) >= 2 and len(x) % 2 == 0 and np.isfinite(y).all()
     assert window.controls.preview.kind == "scatter"
     window.bottom.setCurrentWidget(window.slice)
     window.slice.compute_button.click()
