@@ -53,7 +53,7 @@ from widgets.layer_stats import LayerStatsPanel
 from widgets.log_slider import mark_invalid
 from widgets.loss_slice import LossSlicePanel
 from widgets.probe_curves import ProbeCurvesPanel
-from widgets.style import MUTED, configure_pyqtgraph, set_antialiased
+from widgets.style import MUTED, configure_pyqtgraph, presentation_scale, set_antialiased
 from widgets.training_curves import TrainingCurvesPanel
 
 try:  # written alongside; the workbench works without it
@@ -146,7 +146,8 @@ class NetworkWorkbench(QMainWindow):
         whole.addWidget(right)
         whole.setStretchFactor(0, 0)
         whole.setStretchFactor(1, 1)
-        whole.setSizes([350, 930])
+        scale = presentation_scale()  # the controls' editors grow with it: not cut at 2×
+        whole.setSizes([round(350 * scale), round(930 * scale)])
         # narrower than its panels can go (presentation mode on a small screen): it scrolls,
         # rather than the window running off the screen
         scroller = QScrollArea()

@@ -42,6 +42,10 @@ class LossSlicePanel(QtWidgets.QWidget):
         header.add(QtWidgets.QLabel("through run:"))
         self.run_combo = header.add(QtWidgets.QComboBox())
         style_combo(self.run_combo, 10)
+        if style.presentation_scale() > 1.0:  # one row would be 1099 px wide at 2×
+            header.add_stretch()
+            layout.addWidget(header)
+            header = style.PanelHeader(self)
         self.compute_button = header.add(QtWidgets.QPushButton("Compute slice"))
         self.cancel_button = header.add(QtWidgets.QPushButton("Cancel"))
         self.cancel_button.setEnabled(False)

@@ -156,3 +156,28 @@ def test_at_2x_on_a_large_screen_the_controls_are_not_clipped(make_window, monke
 
     qtbot.waitUntil(right_edges_inside, timeout=2000)
     assert window.landscape.width() >= window_fit.LANDSCAPE_SHARE * window.width()
+
+
+@pytest.mark.parametrize("scale", [1.5, 2.0])
+def test_the_network_workbench_at_scale_fits_1280x800_without_scrolling(qtbot, monkeypatch,
+                                                                        at_scale, scale):
+    """At 2× the loss-slice panel's one-row header (1099 px) made the workbench at least
+    1560 px wide: on 1280 × 800 it scrolled sideways."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from app.network_workbench import NetworkWorkbench
+
+    monkeypatch.setattr(window_fit, "available_area", lambda _window: QRect(0, 0, 1280, 800))
+    at_scale(scale)
+    window = NetworkWorkbench(speed=None)
+    thread = window.engine._thread
+    try:
+        window.show()
+        qtbot.waitExposed(window)
+        qtbot.waitUntil(lambda: window.width() <= 1280, timeout=2000)
+        scroller = window.centralWidget()
+        assert isinstance(scroller, QScrollArea)
+        qtbot.waitUntil(lambda: scroller.horizontalScrollBar().maximum() == 0, timeout=2000)
+    finally:
+        window.close()
+        assert thread.wait(2000)
