@@ -338,6 +338,8 @@ class Worker(QObject):
         except ConfigError as exc:
             self.message.emit(str(exc))
             return False
+        except GridCancelled:  # a newer load wants another landscape: no fault, the caller's
+            raise
         except Exception as exc:  # any fault stops this job, never the thread
             self.message.emit(f"The engine stopped: {str(exc) or type(exc).__name__}")
             return None

@@ -186,6 +186,20 @@ def test_a_load_replaced_before_it_is_done_is_given_up(engine, qtbot):
     assert {p.generation for p in seen.progress} == {2}
 
 
+def test_a_landscape_given_up_for_a_newer_load_is_no_engine_failure(engine, qtbot):
+    """Opening a lesson while the last problem's landscape was computing: the status bar said
+    "The engine stopped: GridCancelled"."""
+    seen = Recorder(engine)
+    load(engine, {"problem": {"name": "sigmoid_fit", "n_samples": 20_000},
+                  "runs": [{"optimizer": "SGD", "lr": 0.1}]})
+    qtbot.wait(200)  # the worker is sampling that landscape now
+    load(engine, ROSENBROCK)
+    qtbot.waitUntil(lambda: bool(seen.progress) and seen.progress[-1].generation == 2,
+                    timeout=10_000)
+    assert seen.messages == []
+    assert [grid.title for grid in seen.grids] == ["Rosenbrock"]
+
+
 def test_stop_gives_up_a_landscape_that_takes_seconds(qtbot):
     """Closing right after picking a large sum: the thread must not outlive the window (Qt aborts
     the process when a running QThread is destroyed)."""
