@@ -16,7 +16,7 @@ it, not the fold, is what the settings keep (:func:`layout_to_save`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -104,6 +104,20 @@ def layout_to_save(window: QMainWindow) -> QByteArray:
     return window.saveState() if priority is None else priority.layout_to_save()
 
 
+def soon(owner: QObject, action: Callable[[], object]) -> None:
+    """Run ``action`` when the event loop is next free, unless ``owner`` is deleted first.
+
+    A timer of ``owner``'s own goes with it, unfired, when a window is closed at once; a
+    ``QTimer.singleShot`` lambda would then run on deleted widgets, and one given a context
+    object keeps the window alive when that context dies first (PySide 6.11).
+    """
+    timer = QTimer(owner)
+    timer.setSingleShot(True)
+    timer.timeout.connect(action)
+    timer.timeout.connect(timer.deleteLater)
+    timer.start(0)
+
+
 class _OnScreen(QObject):
     """Fits the window to its screen again at its first show, when the frame (title bar,
     borders) the window manager adds is known."""
@@ -117,7 +131,7 @@ class _OnScreen(QObject):
         """At the first show, refit, then stop watching."""
         if watched is self._window and event.type() == QEvent.Type.Show:
             self._window.removeEventFilter(self)
-            QTimer.singleShot(0, lambda: fit_to_screen(self._window))
+            soon(self, lambda: fit_to_screen(self._window))
         return False
 
 
@@ -145,7 +159,7 @@ class LandscapePriority(QObject):
         settles = event.type() in (QEvent.Type.Resize, QEvent.Type.Show)
         if watched is self._window and settles and not self._pending:
             self._pending = True
-            QTimer.singleShot(0, self.apply)
+            soon(self, self.apply)
         return False
 
     def layout_to_save(self) -> QByteArray:
@@ -232,8 +246,8 @@ class LandscapePriority(QObject):
                     window.tabifyDockWidget(tabs[0], dock)
         # what showed before shows still where a tab can; where two now share one group, the
         # left column's (the lesson, the runs) or the upper panel (the training loss) wins
-        QTimer.singleShot(0, lambda: [dock.raise_() for dock in reversed(shown)])
-        QTimer.singleShot(0, lambda: whole_tab_names(window))  # the fold's new tab bars
+        soon(self, lambda: [dock.raise_() for dock in reversed(shown)])
+        soon(self, lambda: whole_tab_names(window))  # the fold's new tab bars
 
 
 def _column_minimum(window: QMainWindow, dock: QDockWidget) -> int:
