@@ -38,7 +38,8 @@ def finished(window: MainWindow) -> bool:
     return (progress is not None and progress.generation == window.engine.generation
             and not progress.playing and progress.snapshot.step >= progress.target_steps
             and "grid" in window.feed.points
-            and (not window.state.is_finite_sum or "noise" in window.feed.points))
+            and (not window.state.is_finite_sum or "noise" in window.feed.points
+                 or not window.feed.is_shown("noise")))  # behind a tab: never drawn
 
 
 def play_to_end(window: MainWindow, steps: int | None = None,

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 import pytest
 from app_helpers import FINITE_SUM, SIZE_HINTS, current
 
+from app.scripted import play_to_end
 from widgets import LandscapePanel
 
 pytestmark = pytest.mark.qt_log_ignore(SIZE_HINTS)
@@ -53,3 +54,12 @@ def test_bold_paths_are_drawn_as_segments(qtbot):
     bold = [c for c in curves if c.opts["pen"].widthF() > 2]
     assert len(bold) == 2
     assert all(c._shouldUseDrawLineSegments(c.opts["pen"]) for c in bold)
+
+
+def test_a_scripted_run_ends_with_the_noise_panel_behind_a_tab(make_window, qtbot):
+    # main.py --screenshot --lesson adagrad-decay waited 120 s for noise never drawn: the lesson
+    # shows the effective lr, and the noise panel behind it is (rightly) never computed
+    window = make_window()
+    window.open_lesson("adagrad-decay")
+    qtbot.waitUntil(lambda: not window.feed.is_shown("noise"))
+    assert play_to_end(window, 20, timeout=20)
