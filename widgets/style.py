@@ -355,7 +355,8 @@ class TickAxis(pg.AxisItem):
         pyqtgraph centres the label whatever its length, so on a short plot (a small panel,
         presentation mode) "loss − f_min (log scale)" ran over the legend above the plot. A
         label longer than the axis starts at the axis's top and reaches down into the empty
-        corner beside the x axis; longer still, it is drawn smaller.
+        corner beside the x axis (an x label: ends at the axis's right end and reaches left
+        into the corner below the y axis); longer still, it is drawn smaller.
         """
         self._tell_the_corner()
         self._fit_label()
@@ -371,32 +372,48 @@ class TickAxis(pg.AxisItem):
             if self.orientation == "right":
                 pos.setX(int(self.size().width() - across + _LABEL_NUDGE_PX))
         else:
-            pos.setX(int(self.size().width() / 2 - along / 2))
+            width = self.size().width()
+            pos.setX(int(min(width / 2 - along / 2, width - along)))  # its right end at ≤ width
             if self.orientation == "bottom":
                 pos.setY(int(self.size().height() - across + _LABEL_NUDGE_PX))
         label.setPos(pos)
 
     def _tell_the_corner(self) -> None:
-        """A horizontal axis tells its plot's vertical axes how tall the corner beside it is
-        (kept in Python: an axis never calls into a sibling that may be being deleted)."""
-        if self.orientation not in ("top", "bottom"):
+        """Share the empty corner between the x axis and the y axes: below a y axis, left of
+        the x axis. A label that reaches into it keeps its strip (the x label the bottom row,
+        the y label the outer column). Every axis notes its own extent and strip; the x axis
+        hands out the rooms. All of it in Python attributes: no axis calls into a sibling,
+        which may be being deleted."""
+        label = self.label
+        vertical = self.orientation in ("left", "right")
+        length = self.size().height() if vertical else self.size().width()
+        shown = label is not None and label.isVisible() and bool(label.toPlainText())
+        needs = shown and label.boundingRect().width() > length - 2.0
+        self._strip = label.boundingRect().height() if needs else 0.0
+        across = self.size().width() if vertical else self.size().height()
+        self._extent = across if self.isVisible() else 0.0
+        if self.orientation != "bottom":
             return
         plot = self.parentItem()
         axes = getattr(plot, "axes", None) if isinstance(plot, pg.PlotItem) else None
         for side in ("left", "right"):
             axis = (axes or {}).get(side, {}).get("item")
-            if isinstance(axis, TickAxis) and self.orientation == "bottom":
-                axis._corner = self.size().height() if self.isVisible() else 0.0
+            if not isinstance(axis, TickAxis):
+                continue
+            axis._corner = max(self._extent - self._strip, 0.0)
+            if side == "left":
+                self._corner = max(getattr(axis, "_extent", 0.0) - getattr(axis, "_strip", 0.0),
+                                   0.0)
 
     def _fit_label(self) -> None:
-        """Draw the label smaller where it is longer than the axis and the corner below it: a
-        plot squeezed to nothing draws no label over its neighbours."""
+        """Draw the label smaller where it is longer than the axis and the empty corner next to
+        it: a plot squeezed to nothing draws no label over its neighbours."""
         label = self.label
         if label is None:
             return
         vertical = self.orientation in ("left", "right")
         length = (self.size().height() if vertical else self.size().width()) - 2.0
-        length += getattr(self, "_corner", 0.0) if vertical else 0.0
+        length += getattr(self, "_corner", 0.0)
         natural = label.boundingRect().width()
         label.setScale(1.0 if natural <= length or natural <= 0 else max(length, 1.0) / natural)
 
