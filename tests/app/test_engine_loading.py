@@ -72,12 +72,13 @@ def test_the_window_is_usable_before_the_engine_has_loaded(cold_window, qtbot, g
     qtbot.wait(100)
     assert bar.is_playing()
     gate.set()
-    qtbot.waitUntil(window.engine.is_ready, timeout=10_000)
+    qtbot.waitUntil(window.engine.is_ready, timeout=30_000)
     assert window.state is not None and window.controls.runs.table().rowCount() == 3
     assert notes(window) == [] and bar.step_button.isEnabled()
     assert window.actions.links["lab:batch"].isEnabled()
+    # a loaded machine may take seconds for the landscape and the first steps
     qtbot.waitUntil(lambda: current(window) is not None and current(window).snapshot.step > 3,
-                    timeout=10_000)
+                    timeout=30_000)
     assert current(window).playing
 
 
@@ -100,7 +101,7 @@ def test_commands_wait_for_the_worker_in_order(qtbot, gate):
     engine.play()  # no session yet: the worker says nothing, but must get it before the step
     engine.step_once()
     assert not engine.is_ready()
-    with qtbot.waitSignal(engine.ready, timeout=10_000):
+    with qtbot.waitSignal(engine.ready, timeout=30_000):
         gate.set()
     assert engine._pending == []
     assert engine.stop(1000)
