@@ -31,6 +31,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 from app.gui_collector import collect_in_gui_thread
+from app.pacer import Pacer
 from optim_core.errors import ConfigError
 from optim_core.networks.experiment import NetworkExperiment
 from optim_core.networks.landscape import Cancelled, loss_slice
@@ -122,9 +123,9 @@ class NetworkWorker(QObject):
         #: set by the GUI thread to give up the slice being computed
         self.cancel_slice = threading.Event()
         self._extent: tuple[float, float, float, float] | None = None
-        self._speed: float | None = None
+        self._pacer = Pacer()  # the steps due at the speed asked for
+        self._seconds_per_step = 1e-3  #: of the last chunk (probes included)
         self._playing = False
-        self._clock = (0.0, 0)
         self._rate = 0.0
         self._last_tick = 0.0
         self._last_progress = 0.0
@@ -162,7 +163,7 @@ class NetworkWorker(QObject):
             n_classes=data.n_classes, n_train=session.n_train,
             model=session.model.description, layer_names=tuple(session.layer_names),
             extent=self._extent))
-        self._speed = request.speed
+        self._pacer.set_speed(request.speed)
         self._emit_progress()
         self._emit_grids()
         self._set_playing(request.playing)
@@ -197,13 +198,12 @@ class NetworkWorker(QObject):
     def reset(self) -> None:
         if self.session is not None:
             self._guard(self.session.reset)
-            self._clock = (time.perf_counter(), 0)
+            self._pacer.restart()
         self._after_command()
 
     @Slot(object)
     def set_speed(self, speed: float | None) -> None:
-        self._speed = speed
-        self._clock = (time.perf_counter(), 0)
+        self._pacer.set_speed(speed)
 
     @Slot(int, str, object)
     def set_hyperparameter(self, run: int, name: str, value: Any) -> None:
@@ -250,7 +250,7 @@ class NetworkWorker(QObject):
         self._playing = playing
         timer = self._ensure_timer()
         if playing:
-            self._clock = (time.perf_counter(), 0)
+            self._pacer.restart()
             timer.start(5)
         else:
             timer.stop()
@@ -262,11 +262,11 @@ class NetworkWorker(QObject):
             self._set_playing(False)
             return
         started = time.perf_counter()
-        remaining = session.experiment.steps - session.step_count
-        due = remaining
-        if self._speed is not None:
-            start, done = self._clock
-            due = min(remaining, int((started - start) * self._speed) - done)
+        # what the pace asks for, at most what a chunk's time holds (a stall is caught up, a
+        # hopeless backlog dropped), taken until the chunk's time is up; the steps not reached
+        # stay due
+        fits = max(1, int(CHUNK_SECONDS / self._seconds_per_step))
+        due = self._pacer.due(min(fits, session.experiment.steps - session.step_count))
         if due > 0:
             before = session.step_count
             deadline = started + CHUNK_SECONDS
@@ -276,11 +276,9 @@ class NetworkWorker(QObject):
                 self._after_command()
                 return
             taken = reached - before
-            start, done = self._clock
-            if self._speed is not None and due - taken > 0.1 * self._speed:
-                self._clock = (time.perf_counter(), 0)  # cannot keep up: drop the backlog
-            else:
-                self._clock = (start, done + taken)
+            self._pacer.not_taken(due - taken)
+            if taken:
+                self._seconds_per_step = (time.perf_counter() - started) / taken
             self._measure_rate(taken)
         if session.step_count >= session.experiment.steps:
             self._set_playing(False)

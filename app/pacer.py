@@ -54,3 +54,8 @@ class Pacer:
         else:
             self._done += n
         return n
+
+    def not_taken(self, n: int) -> None:
+        """``n`` of the steps :meth:`due` gave were not taken (a chunk stopped at its time
+        limit): they are due again."""
+        self._done -= max(0, n)

@@ -92,3 +92,16 @@ def test_a_new_speed_counts_from_now():
     assert pacer.due(1000) == 0
     clock.now += 1.0
     assert pacer.due(1000) == 10
+
+
+def test_steps_a_chunk_did_not_reach_stay_due() -> None:
+    """The network workbench's chunks stop at a time limit: what they did not take is due again
+    (it used to count as taken, so the run fell behind the speed asked)."""
+    clock = FakeClock()
+    pacer = Pacer(clock)
+    pacer.set_speed(100.0)
+    clock.now += 0.1
+    assert pacer.due(50) == 10
+    pacer.not_taken(6)  # only 4 were taken before the chunk's time was up
+    assert pacer.due(50) == 6
+    assert pacer.due(50) == 0
