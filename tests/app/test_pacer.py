@@ -100,8 +100,8 @@ def test_steps_a_chunk_did_not_reach_stay_due() -> None:
     clock = FakeClock()
     pacer = Pacer(clock)
     pacer.set_speed(100.0)
-    clock.now += 0.1
+    clock.now += 0.1001  # 10 steps due (0.1 alone rounds to 9.99… here)
     assert pacer.due(50) == 10
-    pacer.not_taken(6)  # only 4 were taken before the chunk's time was up
+    pacer.not_taken(6)  # only 4 were taken before the chunk ran out of time
     assert pacer.due(50) == 6
     assert pacer.due(50) == 0
