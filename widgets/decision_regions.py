@@ -104,7 +104,9 @@ class DecisionRegionsPanel(QtWidgets.QWidget):
             self.tiles = [_Tile(self.view, i // columns, i % columns) for i in range(len(labels))]
         self._labels, self._colors = labels, colors
         for i, tile in enumerate(self.tiles):
-            tile.plot.setTitle(elided(labels[i]), color=style.run_color(colors, i), size="9pt")
+            scale = style.presentation_scale()  # larger for a projector, and so cut shorter
+            tile.plot.setTitle(elided(labels[i], round(TITLE_CHARACTERS / scale)),
+                               color=style.run_color(colors, i), size=f"{9 * scale:g}pt")
 
     def set_points(self, x: np.ndarray, labels: np.ndarray, n_classes: int,
                    extent: tuple[float, float, float, float]) -> None:

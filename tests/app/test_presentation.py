@@ -16,6 +16,7 @@ import main
 from app import MainWindow, SessionState
 from app.presentation import apply_presentation_scale
 from widgets import LandscapePanel, LessonPanel, LossCurvesPanel, style
+from widgets.decision_regions import DecisionRegionsPanel
 from widgets.landscape import _head_polygon
 
 pytestmark = pytest.mark.qt_log_ignore(SIZE_HINTS)
@@ -31,8 +32,10 @@ def at_scale(qapp) -> Iterator:
 def looks(qtbot) -> dict[str, float]:
     """Sizes of fresh panels made at the scale in force."""
     landscape, loss, lessons = LandscapePanel(), LossCurvesPanel(), LessonPanel()
-    for panel in (landscape, loss, lessons):
+    regions = DecisionRegionsPanel()
+    for panel in (landscape, loss, lessons, regions):
         qtbot.addWidget(panel)
+    regions.set_runs(["SGD"], ["#0072b2"])
     loss.set_runs(["SGD"], ["#0072b2"])
     loss.set_curves([np.arange(5.0)], [np.linspace(3, 1, 5)])
     curve = loss._curves[0]
@@ -50,6 +53,8 @@ def looks(qtbot) -> dict[str, float]:
         "arrow head": 100.0 - head[1, 0],
         "colour bar axis": landscape._colorbar.getAxis("right").width(),
         "lesson text": lessons.browser.font().pointSizeF(),
+        "decision regions title": float(
+            regions.tiles[0].plot.titleLabel.opts["size"].removesuffix("pt")),
     }
 
 
