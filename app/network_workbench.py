@@ -65,7 +65,10 @@ TITLE = "Network workbench"
 DEFAULT_SPEED = 30.0
 #: most panel drawings a second while training: curves read well at this rate, and each repaint
 #: of the window's ~75 curves costs tens of milliseconds of the GUI thread
-DRAW_HZ = 10
+DRAW_HZ = 5
+#: most redrawings a second of a tab's panel (records kept every k steps) while training
+TAB_HZ = 2
+TAB_DELAY_MS = 60  #: after the curves, so the two repaints fall in different turns of the loop
 MESSAGE_MS = 8000
 CLIP_OPTIONS = ("clip_norm", "clip_value")
 EXPERIMENT_FILTER = "Experiment (*.json);;All files (*)"
@@ -99,9 +102,15 @@ class NetworkWorkbench(QMainWindow):
         self._draw_cost = 0.0  #: seconds the last drawing of the panels took
         self._live = False  #: training: curves drawn plain (fast), else antialiased
         self._drawn_at = 0.0
+        #: what each tab's panel last drew: (generation, rows, last recorded step), and when
+        self._drawn_rows: dict[str, tuple[int, int, int]] = {}
+        self._tab_drawn_at: dict[str, float] = {}
         self._draw_timer = QTimer(self)  # coalesces snapshots that come faster than we draw
         self._draw_timer.setSingleShot(True)
         self._draw_timer.timeout.connect(self._draw_progress)
+        self._tab_timer = QTimer(self)  # while training, the tab's panel is drawn apart
+        self._tab_timer.setSingleShot(True)
+        self._tab_timer.timeout.connect(self._draw_tab_later)
         self._row_status: dict[int, str] = {}
         self.engine = NetworkEngine(self)
         self.controls = NetworkControls()
@@ -666,12 +675,36 @@ class NetworkWorkbench(QMainWindow):
                              {"minibatch_loss": snap.loss, **{k: ev[k] for k in (
                                  "train_loss", "val_loss", "train_accuracy", "val_accuracy")}},
                              regression=regression)
-        if tab is self.layers:
+        if self._live:  # the tab's panel a moment later: not repainted with the curves at once
+            if not self._tab_timer.isActive():
+                self._tab_timer.start(TAB_DELAY_MS)
+        else:
+            self._draw_tab(snap, tab)
+
+    def _draw_tab_later(self) -> None:
+        if self.snapshot is not None:
+            self._draw_tab(self.snapshot, self.bottom.currentWidget())
+
+    def _draw_tab(self, snap: Any, tab: QWidget) -> None:
+        if tab is self.layers and self._has_new_rows("layers", snap.layers):
             self._draw_layers(snap)
-        elif tab is self.noise:
+        elif tab is self.noise and self._has_new_rows("noise", snap.noise):
             self._draw_noise(snap)
         elif tab is self.sharpness:
             self._draw_sharpness(snap)
+
+    def _has_new_rows(self, name: str, record: Mapping[str, np.ndarray]) -> bool:
+        """Whether a record kept every k steps has rows its panel has not drawn, and (while
+        training) its last drawing is 1/TAB_HZ old: a layer panel's repaint costs the window
+        30–60 ms here, and histograms read no better redrawn ten times a second."""
+        steps = record["steps"]
+        key = (self.engine.generation, len(steps), int(steps[-1]) if len(steps) else -1)
+        now = time.perf_counter()
+        if self._drawn_rows.get(name) == key or (
+                self._live and now - self._tab_drawn_at.get(name, 0.0) < 1 / TAB_HZ):
+            return False
+        self._drawn_rows[name], self._tab_drawn_at[name] = key, now
+        return True
 
     def _draw_layers(self, snap: Any) -> None:
         layers = snap.layers

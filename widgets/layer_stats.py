@@ -124,6 +124,7 @@ class LayerStatsPanel(QtWidgets.QWidget):
                 item.setData(steps[ok], y[ok])
         self._edges, self._hist = edges, effective_lr_hist
         self._draw_histograms()
+        style.settle((self.hist_plot, self.ratio_plot))
         self.received += 1
 
     def _draw_histograms(self) -> None:

@@ -21,7 +21,7 @@ import contextlib
 import html
 import importlib
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -205,6 +205,13 @@ def configure_pyqtgraph() -> None:
     makes any other pyqtgraph item in the application match them.
     """
     pg.setConfigOptions(antialias=True, background=BACKGROUND, foreground=FOREGROUND)
+
+
+def settle(plots: Iterable[pg.PlotItem]) -> None:
+    """Apply the plots' pending auto-range now, after new data: left to the paint, the range
+    change asks for a second repaint of the whole view (two paints per frame)."""
+    for plot in plots:
+        plot.getViewBox().prepareForPaint()
 
 
 def set_antialiased(root: QtWidgets.QWidget, on: bool) -> None:

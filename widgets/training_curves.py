@@ -127,6 +127,7 @@ class TrainingCurvesPanel(QtWidgets.QWidget):
                 xs, ys = style.decimate(x[:len(y)][ok], y[ok], 2000, method="peak")
                 item.setData(xs, ys)
         self.plots["accuracy"].setVisible(not regression)
+        style.settle(self.plots.values())
         self.received += 1
 
     def _x_changed(self, text: str) -> None:
