@@ -182,7 +182,7 @@ class NetworkWorker(QObject):
     @Slot()
     def pause(self) -> None:
         self._set_playing(False)
-        self._emit_progress()
+        self._after_command()  # the decision regions too: they lag by up to 1/GRID_HZ
 
     @Slot()
     def step_once(self) -> None:

@@ -102,6 +102,19 @@ def test_trains_through_the_worker_and_every_panel_receives_data(qtbot, make_wor
     assert window.slice.compute_button.isEnabled()
 
 
+def test_paused_decision_regions_are_those_of_the_step_shown(qtbot, make_workbench):
+    """Pausing drew the regions of up to a quarter second earlier (a hundred steps of a small
+    net): the picture and the step counter disagreed."""
+    window = make_workbench({**SMALL, "steps": 100_000})
+    steps: list[int] = []
+    window.engine.grids.connect(lambda grids: steps.append(grids.step))
+    _train(qtbot, window, 60)
+    window.controls.playback.play_button.click()  # pause
+    qtbot.waitUntil(lambda: not window.controls.playback.is_playing(), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bool(steps) and steps[-1] == window.snapshot.step,
+                    timeout=TIMEOUT_MS)
+
+
 @pytest.mark.parametrize("x_axis, last", [("steps", 20.0), ("samples seen", 320.0)])
 def test_x_axis_of_the_curves(qtbot, make_workbench, x_axis, last):
     window = make_workbench()
