@@ -30,8 +30,6 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np
-from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from app import MainWindow, SessionState, Settings  # noqa: E402
 from app.scripted import wait_until  # noqa: E402
+from bench.event_loop import percentiles, tick_lateness  # noqa: E402
 
 EIGHT_RUNS = {
     "problem": "rosenbrock",
@@ -54,41 +53,17 @@ EIGHT_RUNS = {
         {"optimizer": "Adam", "lr": 0.05, "clip_norm": 1.0},
     ],
 }
-TICK_MS = 5
 TARGETS = {"p99 latency (ms)": ("≤", 30.0), "frame rate (fps)": ("≥", 30.0),
            "cold start (s)": ("≤", 3.0)}
 
 
-def run_loop(seconds: float) -> None:
-    loop = QEventLoop()
-    QTimer.singleShot(round(seconds * 1000), loop.quit)
-    loop.exec()
-
-
 def measure(window: MainWindow, seconds: float) -> dict[str, float]:
     """Tick lateness (ms), frames and steps per second over ``seconds`` of the event loop."""
-    lateness: list[float] = []
-    last = time.perf_counter()
-
-    def tick() -> None:
-        nonlocal last
-        now = time.perf_counter()
-        lateness.append(max(0.0, (now - last) * 1000 - TICK_MS))
-        last = now
-
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.timeout.connect(tick)
     frames, step = dict(window.feed.frames), _step(window)
-    started = time.perf_counter()
-    timer.start(TICK_MS)
-    run_loop(seconds)
-    timer.stop()
-    elapsed = time.perf_counter() - started
-    late = np.array(lateness[1:])
+    late, elapsed = tick_lateness(seconds)
     fps = {name: (window.feed.frames[name] - frames.get(name, 0)) / elapsed
            for name in ("landscape", "loss", "adaptive")}
-    return {"p50": float(np.percentile(late, 50)), "p99": float(np.percentile(late, 99)),
+    return {**percentiles(late),
             "fps": fps["landscape"], "loss fps": fps["loss"], "adaptive fps": fps["adaptive"],
             "steps/s": (_step(window) - step) / elapsed}
 

@@ -16,14 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np
 import torch
-from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,30 +28,16 @@ sys.path.insert(0, str(ROOT))
 
 from app.network_workbench import NetworkWorkbench  # noqa: E402
 from app.scripted import wait_until  # noqa: E402
+from bench.bench_network import RUNS  # noqa: E402
+from bench.event_loop import percentiles, tick_lateness  # noqa: E402
 
 RACE = {
     "network": {"dataset": "moons", "n_samples": 4000, "noise": 0.2, "validation": 0.25,
                 "hidden": [64, 64], "activation": "relu"},
     "steps": 1_000_000, "batch_size": 64, "seed": 0, "dtype": "float32", "device": "cpu",
-    "runs": [
-        {"optimizer": "SGD", "lr": 0.05},
-        {"optimizer": "SGD", "lr": 0.05, "momentum": 0.9},
-        {"optimizer": "SGD", "lr": 0.05, "momentum": 0.9, "nesterov": True},
-        {"optimizer": "Adagrad", "lr": 0.05},
-        {"optimizer": "RMSprop", "lr": 0.001},
-        {"optimizer": "Adam", "lr": 0.003},
-        {"optimizer": "AdamW", "lr": 0.003, "weight_decay": 0.01},
-        {"optimizer": "Adam", "lr": 0.003, "amsgrad": True},
-    ],
+    "runs": RUNS,  # the eight of bench_network.py
 }
-TICK_MS = 5
 P99_TARGET_MS = 30.0
-
-
-def run_loop(seconds: float) -> None:
-    loop = QEventLoop()
-    QTimer.singleShot(round(seconds * 1000), loop.quit)
-    loop.exec()
 
 
 class Counter:
@@ -85,26 +68,9 @@ def step_of(window: NetworkWorkbench) -> int:
 
 def measure(window: NetworkWorkbench, counter: Counter, seconds: float) -> dict[str, float]:
     """Tick lateness (ms), drawings, snapshots and engine steps per second over ``seconds``."""
-    lateness: list[float] = []
-    last = time.perf_counter()
-
-    def tick() -> None:
-        nonlocal last
-        now = time.perf_counter()
-        lateness.append(max(0.0, (now - last) * 1000 - TICK_MS))
-        last = now
-
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.timeout.connect(tick)
     draws, snapshots, step = counter.draws, counter.snapshots, step_of(window)
-    started = time.perf_counter()
-    timer.start(TICK_MS)
-    run_loop(seconds)
-    timer.stop()
-    elapsed = time.perf_counter() - started
-    late = np.array(lateness[1:])
-    return {"p50": float(np.percentile(late, 50)), "p99": float(np.percentile(late, 99)),
+    late, elapsed = tick_lateness(seconds)
+    return {**percentiles(late),
             "draws/s": (counter.draws - draws) / elapsed,
             "snapshots/s": (counter.snapshots - snapshots) / elapsed,
             "steps/s": (step_of(window) - step) / elapsed}
