@@ -4,7 +4,8 @@ Each lab window is opened from one main window, its job started (an estimate, a 
 maps, the network race), then closed, ``--cycles`` times; then ``--main-cycles`` main windows are
 made, each opening every lab, and closed. After each phase it prints, from its start to its end:
 OS threads, live QTimers, live Python wrappers of the app's own QObjects (a window or panel kept
-alive), the bytes malloc has handed out and not got back (``mallinfo2``: the C/Qt heap), and the
+alive), the bytes malloc has handed out and not got back (``mallinfo2``: the C/Qt heap; then
+again without Qt's pixmap cache, where the styles keep drawings of widgets up to 10 MB), and the
 resident size before and after ``malloc_trim(0)`` — what glibc returns to the system when asked
 is memory already freed, kept in its arenas, not a leak. Linux (glibc) only, offscreen Qt.
 
@@ -30,6 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtGui import QPixmapCache
 from PySide6.QtWidgets import QApplication
 
 from app import MainWindow, SessionState, Settings
@@ -100,6 +102,8 @@ def counts() -> dict[str, int]:
                "wrappers": own_wrappers(), "malloc": malloc_in_use(), "rss": rss()}
     _libc.malloc_trim(0)
     figures["rss_trimmed"] = rss()
+    QPixmapCache.clear()  # the styles' drawings of widgets, kept up to its limit (10 MB)
+    figures["malloc_uncached"] = malloc_in_use()
     return figures
 
 
@@ -161,7 +165,9 @@ def phase(name: str, cycles: int, one: Callable[[], None], limit_mb: float) -> b
     print(f"{name:<18} {cycles:>5} cycles {seconds / cycles:5.2f} s each | threads "
           f"{before['threads']} → {after['threads']}, timers {before['timers']} → "
           f"{after['timers']}, windows/panels alive {before['wrappers']} → {after['wrappers']} | "
-          f"malloc in use {(after['malloc'] - before['malloc']) / MB:+.1f} MB | RSS "
+          f"malloc in use {(after['malloc'] - before['malloc']) / MB:+.1f} MB, "
+          f"{(after['malloc_uncached'] - before['malloc_uncached']) / MB:+.1f} MB without "
+          f"Qt's pixmap cache | RSS "
           f"{before['rss_trimmed'] / MB:.0f} → {after['rss'] / MB:.0f} MB, "
           f"{after['rss_trimmed'] / MB:.0f} after malloc_trim (returned "
           f"{(after['rss'] - after['rss_trimmed']) / MB:.0f} MB): {grown:+.1f} MB", flush=True)
@@ -181,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="soak-windows-"))
     clean = True
     window = make_window(folder)
-    for key in args.labs.split(","):
+    for key in args.labs.split(",") if args.cycles else ():
         kind = SHORT[key.strip()]
         clean &= phase(kind.__name__, args.cycles,
                        lambda kind=kind, window=window: lab_cycle(window, kind), args.limit_mb)
