@@ -20,9 +20,10 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, QThread, Signal, SignalInstance, Slot
 
 from app.gui_collector import collect_in_gui_thread
+from app.owned_timers import soon
 
 if TYPE_CHECKING:
     from app.worker import Worker
@@ -132,7 +133,7 @@ class Engine(QObject):
         if self._worker is not None:
             self._thread.start()
         else:  # the window starts the loading once painted (else this does, a little later)
-            QTimer.singleShot(LOADING_START_MS, self.start)
+            soon(self, self.start, LOADING_START_MS)
         # a script that forgets to stop the engine must not abort the interpreter at exit
         # ("QThread: Destroyed while thread is still running")
         atexit.register(_stop_at_exit, weakref.ref(self))

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -38,6 +38,7 @@ from app.engine import Engine, Progress
 from app.engine_loading import EngineLoading
 from app.formula_check import check_formulas, formula_entry
 from app.lessons import LESSONS, MORE, Lesson, lesson
+from app.owned_timers import soon
 from app.panel_feed import PanelFeed, Roster
 from app.settings import Settings, write_json
 from optim_core.errors import ConfigError
@@ -150,7 +151,7 @@ class MainWindow(QMainWindow):
         self._show_state()
         self._restart("")
         self.loading.finish()
-        QTimer.singleShot(0, self._offer_recovery)
+        soon(self, self._offer_recovery)
 
     # ------------------------------------------------------------------ building
     def _restored_state(self) -> SessionState:

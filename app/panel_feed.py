@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.arrows import ARROW_KINDS, compute_arrows
 from app.engine import Progress
+from app.owned_timers import soon
 from optim_core.snapshot import Snapshot
 from widgets import (
     AdaptiveLrPanel,
@@ -230,7 +231,7 @@ class PanelFeed(QObject):
             return
         # two hops: the first runs after the scene's queued update, which posts the paint;
         # the second after the paint itself
-        QTimer.singleShot(0, lambda: QTimer.singleShot(0, lambda: self._frame_done(started)))
+        soon(self, lambda: soon(self, lambda: self._frame_done(started)))
 
     def _frame_done(self, started: float) -> None:
         if self._stopped:

@@ -16,12 +16,13 @@ it, not the fold, is what the settings keep (:func:`layout_to_save`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabBar, QWidget
 
+from app.owned_timers import soon
 from widgets.style import presentation_scale
 
 __all__ = ["LANDSCAPE_SHARE", "LandscapePriority", "fit_to_screen", "fitted", "install",
@@ -102,20 +103,6 @@ def layout_to_save(window: QMainWindow) -> QByteArray:
     arrangement from before the fold (what a larger screen should restore)."""
     priority = window.findChild(LandscapePriority)
     return window.saveState() if priority is None else priority.layout_to_save()
-
-
-def soon(owner: QObject, action: Callable[[], object]) -> None:
-    """Run ``action`` when the event loop is next free, unless ``owner`` is deleted first.
-
-    A timer of ``owner``'s own goes with it, unfired, when a window is closed at once; a
-    ``QTimer.singleShot`` lambda would then run on deleted widgets, and one given a context
-    object keeps the window alive when that context dies first (PySide 6.11).
-    """
-    timer = QTimer(owner)
-    timer.setSingleShot(True)
-    timer.timeout.connect(action)
-    timer.timeout.connect(timer.deleteLater)
-    timer.start(0)
 
 
 class _OnScreen(QObject):
