@@ -925,8 +925,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ closing
     def open_lab(self, kind: type[QWidget]) -> None:
         """Show a lab window (one of each kind; raised if already open)."""
-        # its own labs only: the workbench's lr sweeps (its children) are not the 2D one
-        labs = self.findChildren(kind, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        # its own labs only: the workbench's lr sweeps (its children) are not the 2D one; and
+        # not one closed a moment ago, still there until its deletion (its worker has gone)
+        labs = [lab for lab in self.findChildren(
+            kind, options=Qt.FindChildOption.FindDirectChildrenOnly) if lab.isVisible()]
         lab = labs[0] if labs else kind(self)
         lab.show()
         lab.raise_()

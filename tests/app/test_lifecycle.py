@@ -112,6 +112,28 @@ def lab_cycle(qtbot, window: MainWindow, kind: type) -> None:
     qtbot.waitUntil(lambda: window.findChild(kind) is None, timeout=10_000)
 
 
+@pytest.mark.parametrize("kind", LAB_WINDOWS, ids=lambda kind: kind.__name__)
+def test_a_lab_reopened_as_it_closes_is_a_new_one(qtbot, tmp_path, kind):
+    """Closed and asked for again in one turn of the event loop, the old lab (closed, not yet
+    deleted, its worker gone) was raised instead of a new one."""
+    window = MainWindow(SessionState.from_dict(EXPERIMENT),
+                        Settings(tmp_path / "c", tmp_path / "d"))
+    window.show()
+    qtbot.waitUntil(lambda: current(window) is not None, timeout=10_000)
+    try:
+        window.open_lab(kind)
+        old = window.findChild(kind)
+        old.close()
+        window.open_lab(kind)
+        START[kind.__name__](next(lab for lab in window.findChildren(kind) if lab is not old))
+        qtbot.waitUntil(lambda: len(window.findChildren(kind)) == 1, timeout=10_000)
+        assert window.findChild(kind).isVisible()
+    finally:
+        window.close()
+        assert window.engine._thread.wait(2000)
+        window.deleteLater()
+
+
 @pytest.mark.parametrize("cycles", [soak(1000), 12])
 def test_engine_cycles_leak_no_thread_timer_or_memory(qtbot, cycles):
     for _ in range(3):  # warm up: imports, caches, the allocator's first pools
