@@ -18,3 +18,15 @@ def _collect_garbage_between_tests():
         from app.gui_collector import collect_due
 
         collect_due()
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Small networks train fastest on one torch thread, and do not fight other processes for
+    the cores (far faster on a busy machine). Modules ask for it with ``usefixtures``."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
 
 from app.network_lessons import LESSONS, PANELS, network_lesson
 from optim_core import run_experiment
@@ -23,17 +22,10 @@ from optim_core.networks.batch_sweep import batch_size_sweep
 from optim_core.networks.experiment import parse_network_experiment
 from optim_core.sweep import log_grid, network_lr_sweep
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 Runs = dict[str, dict[str, Any]]
 SEEDS = (0, 1, 2)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small nets train fastest on one thread (and do not fight other processes for cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def play(key: str, *, seed: int | None = None, run: int | None = None,

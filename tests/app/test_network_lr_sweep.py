@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pytest
 import shiboken6
-import torch
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -26,8 +25,9 @@ from widgets.lr_sweep import curve_data
 
 STOP_MS = 2000
 TIMEOUT_MS = 60_000
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints",
-                                       "does not support raise")
+pytestmark = [pytest.mark.usefixtures("one_torch_thread"),
+              pytest.mark.qt_log_ignore("does not support propagateSizeHints",
+                                        "does not support raise")]
 #: a small experiment: a sweep of 3 optimizers × 3 lrs takes a fraction of a second; on it
 #: SGD gets 15× below the untrained loss (at the grid's edge), AdamW 11×, Adam + L2 only 2.7×
 TINY: dict[str, Any] = {
@@ -38,15 +38,6 @@ TINY: dict[str, Any] = {
               "schedule": {"name": "CosineAnnealingLR", "T_max": 100}}],
 }
 LRS = tuple(np.geomspace(0.003, 3.0, 3))  # 0.003, 0.095, 3
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny networks train fastest on one torch thread (and far faster on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture

@@ -12,14 +12,14 @@ from typing import Any
 import numpy as np
 import pytest
 import shiboken6
-import torch
 
 from app.network_workbench import NetworkWorkbench, lesson_panels
 
 STOP_MS = 2000
 TIMEOUT_MS = 60_000
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints",
-                                       "does not support raise")
+pytestmark = [pytest.mark.usefixtures("one_torch_thread"),
+              pytest.mark.qt_log_ignore("does not support propagateSizeHints",
+                                        "does not support raise")]
 SMALL: dict[str, Any] = {
     "network": {"dataset": "moons", "n_samples": 200, "noise": 0.2, "validation": 0.25,
                 "model": "mlp", "hidden": [8], "activation": "tanh"},
@@ -34,15 +34,6 @@ LESSON = {"key": "test-clip", "title": "Clipping a spiky run", "section": "6. pr
           "experiment": {**copy.deepcopy(SMALL), "seed": 4},
           "panels": ["curves", "sharpness"], "watch": "the clipped run stays smooth",
           "try": "turn clipping off"}
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny networks train fastest on one torch thread (and far faster on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from optim_core import run_experiment
 from optim_core.errors import ConfigError
 from optim_core.networks.batch_sweep import EARLY, batch_size_sweep
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 NETWORK = {"network": {"dataset": "moons", "n_samples": 200, "noise": 0.1, "hidden": [8],
                        "activation": "tanh"},
            "steps": 60, "batch_size": 16, "seed": 1, "dtype": "float64", "eval_every": 5,
@@ -18,14 +20,6 @@ NETWORK = {"network": {"dataset": "moons", "n_samples": 200, "noise": 0.1, "hidd
            "runs": [{"optimizer": "SGD", "lr": 0.5, "momentum": 0.9, "label": "momentum"},
                     {"optimizer": "Adam", "lr": 0.001, "label": "slow Adam"}]}
 TARGET = 0.3
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

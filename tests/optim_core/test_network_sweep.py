@@ -12,21 +12,14 @@ from optim_core import cli, run_experiment
 from optim_core.errors import ConfigError
 from optim_core.sweep import SweepCancelled, network_lr_sweep, network_variants
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 NETWORK = {"network": {"dataset": "moons", "n_samples": 200, "noise": 0.1, "hidden": [8],
                        "activation": "tanh"},
            "steps": 20, "batch_size": 16, "seed": 2, "dtype": "float64",
            "runs": [{"optimizer": "SGD", "lr": 0.1, "momentum": 0.9},
                     {"optimizer": "AdamW", "lr": 0.01, "weight_decay": 0.1, "clip_norm": 1.0}]}
 LRS = [0.003, 0.3]
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small nets train fastest on one thread (and do not fight other processes for cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
