@@ -62,9 +62,7 @@ def roster_of(state: SessionState) -> Roster:
         starts = state.starts * (len(rows) // len(state.starts))
         labels = [f"{label} from ({x:g}, {y:g})" for label, (x, y) in zip(labels, starts,
                                                                           strict=True)]
-    return Roster(labels=tuple(labels), colors=tuple(run.color for run in runs),
-                  clip_norms=tuple(run.clip_norm for run in runs),
-                  clip_values=tuple(run.clip_value for run in runs))
+    return Roster(labels=tuple(labels), colors=tuple(run.color for run in runs))
 
 
 @dataclass(frozen=True)

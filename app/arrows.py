@@ -14,39 +14,32 @@ Four kinds, each an ``(R, 2)`` pair of origins and vectors in data units (NaN ro
 
 The momentum buffer is the optimizer state *now* (``Snapshot.current_state``), not the last
 recorded row, which lags the current point once a long run's records thin out. Pure functions
-of the snapshot and the runs' clipping settings; no Qt.
+of the snapshot (the clipped gradient comes from the engine, clipped as its next step will clip
+it); no Qt, no torch: they run in the GUI thread.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from optim_core.snapshot import Snapshot
 
-if TYPE_CHECKING:
-    import torch
-
 ARROW_KINDS = ("gradient", "velocity", "look-ahead", "clipped gradient")
 Arrows = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def compute_arrows(
-    snapshot: Snapshot,
-    clip_norms: Sequence[float | None],
-    clip_values: Sequence[float | None],
-) -> Arrows:
+def compute_arrows(snapshot: Snapshot) -> Arrows:
     """Origins and vectors of every arrow kind for every run of ``snapshot``."""
     origin = np.asarray(snapshot.current_position, dtype=float)
     grad = np.asarray(snapshot.current_grad, dtype=float)
     velocity, look_ahead_from = _momentum_arrows(snapshot, origin)
+    clipped = snapshot.current_clipped_grad  # computed by the engine, as its next step clips
+    clipped = np.full_like(grad, np.nan) if clipped is None else np.asarray(clipped, float)
     return {
         "gradient": (origin, -grad),
         "velocity": (origin, velocity),
         "look-ahead": (look_ahead_from, origin - look_ahead_from),
-        "clipped gradient": (origin, -_clipped(grad, clip_norms, clip_values)),
+        "clipped gradient": (origin, -clipped),
     }
 
 
@@ -71,26 +64,3 @@ def _momentum_arrows(snapshot: Snapshot, origin: np.ndarray) -> tuple[np.ndarray
     velocity[~np.isfinite(velocity).all(axis=1)] = np.nan
     classical[~np.isfinite(classical).all(axis=1)] = np.nan
     return velocity, classical
-
-
-def _clipped(grad: np.ndarray, clip_norms: Sequence[float | None],
-             clip_values: Sequence[float | None]) -> np.ndarray:
-    """The clipped gradients, NaN for runs whose clipping does not fire now (the engine's own
-    clipping: imported here, once a snapshot exists, so the window's import path stays light)."""
-    import torch
-
-    from optim_core.clipping import clip_gradients
-
-    def limits(values: Sequence[float | None]) -> torch.Tensor | None:
-        if all(v is None for v in values):
-            return None
-        return torch.tensor([[np.inf if v is None else float(v)] for v in values],
-                            dtype=torch.float64)
-
-    clipped, fired = clip_gradients(torch.tensor(grad, dtype=torch.float64),
-                                    limits(clip_norms), limits(clip_values))
-    if fired is None:  # no run clips
-        return np.full_like(grad, np.nan)
-    out = clipped.numpy().copy()
-    out[~fired.numpy()] = np.nan
-    return out

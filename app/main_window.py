@@ -350,8 +350,6 @@ class MainWindow(QMainWindow):
             labels = [f"{label} from ({x:g}, {y:g})" for label, (x, y) in zip(labels, starts,
                                                                               strict=True)]
         return Roster(labels=tuple(labels), colors=tuple(run.color for run in runs),
-                      clip_norms=tuple(run.clip_norm for run in runs),
-                      clip_values=tuple(run.clip_value for run in runs),
                       dashed=tuple(twins[r] is not None for r in rows))
 
     def _update_title(self) -> None:

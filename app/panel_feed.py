@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,8 +60,6 @@ class Roster:
 
     labels: tuple[str, ...] = ()
     colors: tuple[str, ...] = ()
-    clip_norms: tuple[float | None, ...] = ()
-    clip_values: tuple[float | None, ...] = ()
     #: runs drawn exactly on top of an earlier one (identical settings): dashed on the landscape
     dashed: tuple[bool, ...] = ()
 
@@ -270,8 +267,7 @@ class PanelFeed(QObject):
         if not any(self._arrows_visible.values()):
             return True
         n = len(self._runs(progress))
-        arrows = compute_arrows(snap, _fit(self.roster.clip_norms, n),
-                                _fit(self.roster.clip_values, n))
+        arrows = compute_arrows(snap)
         for kind in ARROW_KINDS:
             if not self._arrows_visible.get(kind):
                 continue
@@ -326,8 +322,3 @@ def _path(snap: Snapshot, r: int, rows: np.ndarray | slice) -> np.ndarray:
         return snap.position[rows, r]
     keep = np.union1d(rows, finite[-1:])
     return snap.position[keep, r]
-
-
-def _fit(values: Sequence[float | None], n: int) -> list[float | None]:
-    """``values`` cut or padded with None to length ``n``."""
-    return (list(values) + [None] * n)[:n]

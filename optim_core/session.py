@@ -370,7 +370,16 @@ class Session:
             batch_sizes=self.batch_sizes(),
             status=tuple("ok" if d is None else "diverged" for d in self._diverged_at),
             diverged_at=tuple(self._diverged_at),
+            current_clipped_grad=current(self._clipped_now()),
         )
+
+    def _clipped_now(self) -> torch.Tensor | None:
+        """The current gradient as each run will clip it, NaN rows where clipping does not
+        change it (None when no run clips)."""
+        clipped, fired = self.rules.clip(self._current.grad)
+        if fired is None:
+            return None
+        return torch.where(fired[:, None], clipped, float("nan"))
 
     def take_records(self) -> dict[str, np.ndarray]:
         """The records as numpy arrays sharing the session's memory (no copy on the CPU), with

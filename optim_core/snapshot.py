@@ -23,7 +23,9 @@ class Snapshot:
     holds NaN for what only a step produces. Rows thin out (every 2nd, 4th… step) in long runs.
 
     ``current_*`` describe the runs' current points, including the gradient the next step will use
-    and the optimizer state now (by torch name, NaN for runs without it).
+    and the optimizer state now (by torch name, NaN for runs without it);
+    ``current_clipped_grad`` is that gradient as each run's clipping will clip it, NaN rows where
+    clipping leaves it as it is (None: no run clips).
     """
 
     step: int
@@ -48,6 +50,7 @@ class Snapshot:
     batch_sizes: tuple[int | None, ...]
     status: tuple[str, ...]
     diverged_at: tuple[int | None, ...]
+    current_clipped_grad: np.ndarray | None = None
 
     @property
     def n_runs(self) -> int:

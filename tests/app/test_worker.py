@@ -269,7 +269,7 @@ def test_arrows_follow_the_gradient_the_momentum_and_the_look_ahead():
         {"optimizer": "SGD", "lr": 0.001, "momentum": 0.9},
         {"optimizer": "SGD", "lr": 0.001, "momentum": 0.9, "nesterov": True, "clip_norm": 1.0}]}
     snap = stepped(config, 3)
-    arrows = compute_arrows(snap, [None, None, 1.0], [None, None, None])
+    arrows = compute_arrows(snap)
     origins, vectors = arrows["gradient"]
     np.testing.assert_array_equal(origins, snap.current_position)
     np.testing.assert_array_equal(vectors, -snap.current_grad)
@@ -292,7 +292,7 @@ def test_a_huge_learning_rate_draws_no_velocity_arrow_and_warns_nothing():
     snap = stepped(config, 3)
     huge = dataclasses.replace(snap, hyperparameters=(
         MappingProxyType({**snap.hyperparameters[0], "lr": 1e308}),))
-    arrows = compute_arrows(huge, [None], [None])
+    arrows = compute_arrows(huge)
     assert np.isnan(arrows["velocity"][1]).all()
     assert np.isnan(arrows["look-ahead"][0]).all()
 
@@ -304,7 +304,7 @@ def test_arrows_use_the_state_now_not_the_last_recorded_row():
     now = np.array([[2.0, -4.0]])
     # a long run's records thin out: the last recorded row lags the current point
     lagging = dataclasses.replace(snap, current_state=MappingProxyType({"momentum_buffer": now}))
-    arrows = compute_arrows(lagging, [None], [None])
+    arrows = compute_arrows(lagging)
     np.testing.assert_allclose(arrows["velocity"][1], -0.001 * now)
     start, look = arrows["look-ahead"]
     np.testing.assert_allclose(start, snap.current_position + 0.9 * 0.001 * now)
