@@ -98,8 +98,8 @@ def _actions_of(menu: QMenu) -> list[QAction]:
     """Every action of ``menu`` and its submenus (their shortcuts go off with them)."""
     found: list[QAction] = []
     for action in menu.actions():
-        if action.menu() is not None:
-            found += _actions_of(action.menu())
+        if action.menu() is not None:  # the submenu itself too: Open Recent fills on showing
+            found += [action, *_actions_of(action.menu())]
         elif not action.isSeparator():
             found.append(action)
     return found

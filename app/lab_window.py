@@ -47,6 +47,9 @@ class LabWorker(QtCore.QObject):
             self.cancelled.emit()
         except (ConfigError, ValueError) as exc:
             self.failed.emit(str(exc))
+        except (RuntimeError, TypeError, IndexError, MemoryError) as exc:
+            # an engine failure (out of memory on a large sweep, say) stops only this job
+            self.failed.emit(f"The computation stopped: {exc}")
         else:
             self.finished.emit(result)
 

@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         self.recovery: Recovery | None = None
         #: panels say "loading the engine…" and what needs the engine waits, until it is ready
         self.loading = EngineLoading(self)
+        self._pending_steps: int | None = None  #: --steps given before the engine loaded
         if self.engine.is_ready():
             self._engine_ready()
         else:
@@ -148,9 +149,14 @@ class MainWindow(QMainWindow):
             return
         if self.state is None:
             self.state = self._restored_state()
+        # controls given back first: showing the experiment then greys out what it does not
+        # use (the batch size of a deterministic problem)
+        self.loading.finish()
         self._show_state()
         self._restart("")
-        self.loading.finish()
+        if self._pending_steps is not None:
+            self.set_steps(self._pending_steps)
+            self._pending_steps = None
         soon(self, self._offer_recovery)
 
     # ------------------------------------------------------------------ building
@@ -426,7 +432,11 @@ class MainWindow(QMainWindow):
         self.show_message("Back to the start points.")
 
     def set_steps(self, steps: int) -> None:
-        """Play to step ``steps`` (the runs keep their history)."""
+        """Play to step ``steps`` (the runs keep their history); before the engine has loaded,
+        once it has."""
+        if self.state is None:
+            self._pending_steps = steps
+            return
         if steps == self.state.steps:
             return
         state = self._try(lambda: self.state.with_changes(steps=steps))
@@ -683,6 +693,9 @@ class MainWindow(QMainWindow):
         """Load an experiment file; an invalid one is refused and the current runs go on.
 
         A file asking for a device this computer lacks may run on the CPU instead (asked)."""
+        if self.state is None:  # the engine is still loading: nothing to replace yet
+            self.show_message("The engine is still loading; open the file again in a moment.")
+            return False
         from app.session_state import SessionState
         from optim_core.experiment import available_devices
 

@@ -630,7 +630,8 @@ class NetworkWorkbench(QMainWindow):
         self.controls.playback.set_playing(progress.playing)
         if progress.playing != self._live:
             self._live = progress.playing
-            set_antialiased(self, not self._live)
+            for panel in (self.curves, self.regions, self.layers, self.noise, self.sharpness):
+                set_antialiased(panel, not self._live)  # not an lr-sweep window it opened
         # at most DRAW_HZ drawings a second, and at most half of the GUI thread's time
         wait = max(1 / DRAW_HZ, 2 * self._draw_cost) - (time.perf_counter() - self._drawn_at)
         if not progress.playing or wait <= 0:

@@ -108,3 +108,20 @@ def test_commands_wait_for_the_worker_in_order(qtbot, gate):
         gate.set()
     assert engine._pending == []
     assert engine.stop(1000)
+
+
+def test_what_is_asked_before_the_engine_waits_for_it(cold_window, qtbot, gate, tmp_path):
+    """``main.py --steps N`` on a cold start raised AttributeError (no experiment yet); Open
+    Recent stayed live while its entries would open a file into nothing; and the batch size of
+    the default (deterministic) problem came back enabled when the loading state ended."""
+    window = cold_window
+    window.set_steps(123)  # main.py --steps, before the engine
+    recent = window.actions.recent
+    assert recent is not None and not recent.menuAction().isEnabled()
+    assert window.open_experiment(tmp_path / "any.json") is False  # said, nothing replaced
+    gate.set()
+    qtbot.waitUntil(lambda: window.state is not None and notes(window) == [], timeout=30_000)
+    assert window.state.steps == 123
+    assert recent.menuAction().isEnabled()
+    assert window.state.problem["name"] == "rosenbrock"  # deterministic: no minibatches
+    assert not window.controls.playback.batch.isEnabled()
