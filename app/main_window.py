@@ -825,11 +825,15 @@ class MainWindow(QMainWindow):
 
     def resume_lesson(self, item: Lesson) -> None:
         """Show lesson ``item`` over the experiment already loaded, without reloading its start:
-        a window rebuilt mid-lesson (presentation mode) keeps its title, text and arrows."""
+        a window rebuilt mid-lesson (presentation mode) keeps its title, text, arrows, loss axes
+        and raised panel."""
         self._lesson = item
         self._update_title()
         for kind, action in self.actions.arrows.items():
             action.setChecked(kind in item.arrows)
+        self.feed.set_log_loss(item.log_loss)
+        self.loss.set_x_axis(item.loss_x)
+        (self.noise_dock if item.panel == "noise" else self.adaptive_dock).raise_()
         self.lessons.show_lesson(item.key)
         self.lessons_dock.show()
         self.lessons_dock.raise_()

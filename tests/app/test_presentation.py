@@ -110,12 +110,16 @@ def test_off_again_is_remembered_too(make_window, settings, at_scale):
     assert settings.presentation_scale() == 1.0 and window.rebuild_requested
 
 
-def test_the_lesson_on_show_survives_the_switch(qtbot, settings, at_scale):
-    """Switching presentation mode mid-lesson keeps the lesson's title and its text on show."""
+@pytest.mark.parametrize("key", ["momentum", "per-computation", "newton-maximum"])
+def test_the_lesson_on_show_survives_the_switch(qtbot, settings, at_scale, key):
+    """Switching presentation mode mid-lesson keeps the lesson's title and its text on show,
+    its arrows, its loss axes (per-computation's x axis, newton-maximum's linear scale: both
+    were lost) and its raised panel."""
     window = MainWindow(SessionState.default(), settings)
     window.show()
     qtbot.waitUntil(lambda: "grid" in window.feed.points)
-    window.open_lesson("momentum")
+    window.open_lesson(key)
+    axes = (window.loss.x_axis(), window.loss.log_y())
     title, text = window.windowTitle(), window.lessons.text()
     arrows = {kind for kind, action in window.actions.arrows.items() if action.isChecked()}
     assert "Lesson:" in title
@@ -125,6 +129,9 @@ def test_the_lesson_on_show_survives_the_switch(qtbot, settings, at_scale):
         assert rebuilt.windowTitle() == title
         assert rebuilt.lessons.text() == text
         assert {k for k, a in rebuilt.actions.arrows.items() if a.isChecked()} == arrows
+        rebuilt.show()
+        qtbot.waitUntil(lambda: "grid" in rebuilt.feed.points)  # its landscape's log choice
+        assert (rebuilt.loss.x_axis(), rebuilt.loss.log_y()) == axes
     finally:
         rebuilt.close()
         assert rebuilt.engine._thread.wait(1000)
