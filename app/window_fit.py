@@ -139,6 +139,7 @@ class LandscapePriority(QObject):
         self._fold = 0
         self._unfolded: QByteArray | None = None
         self._columns: list[list[QDockWidget]] = []
+        self._closed_at_fold: set[QDockWidget] = set()  #: docks closed when the fold began
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -151,7 +152,30 @@ class LandscapePriority(QObject):
 
     def layout_to_save(self) -> QByteArray:
         """The window's dock arrangement, as the user made it (not folded)."""
-        return self._window.saveState() if self._unfolded is None else QByteArray(self._unfolded)
+        if self._unfolded is None:
+            return self._window.saveState()
+        if self._closed() == self._closed_at_fold:
+            return QByteArray(self._unfolded)
+        # docks closed or opened while folded: the arrangement from before, with that change
+        fold = self._fold
+        self._refold(0)
+        state = self._window.saveState()
+        self._refold(fold)
+        return state
+
+    def _closed(self) -> set[QDockWidget]:
+        """The window's docks the user has closed now (a tab behind another is not closed)."""
+        window = self._window
+        return {d for d in window.findChildren(QDockWidget)
+                if d.parent() is window and d.isHidden()}
+
+    def _restore_unfolded(self) -> None:
+        """The arrangement from before the fold, with the docks closed or opened since."""
+        closed = self._closed()
+        self._window.restoreState(self._unfolded)
+        for dock in self._window.findChildren(QDockWidget):
+            if dock.parent() is self._window and dock.isHidden() != (dock in closed):
+                dock.setVisible(dock not in closed)
 
     def apply(self) -> None:
         """Fold or unfold the docks for the window's size, then narrow the side columns if the
@@ -214,12 +238,14 @@ class LandscapePriority(QObject):
         if self._unfolded is None:
             self._columns = self._columns_now()
             self._unfolded = window.saveState()
+            self._closed_at_fold = self._closed()
         else:
-            window.restoreState(self._unfolded)
+            self._restore_unfolded()
         self._fold = fold
         if fold == 0:
             self._unfolded, self._columns = None, []
             return
+        self._columns = [[d for d in column if not d.isHidden()] for column in self._columns]
         shown = [d for c in self._columns for d in c if not d.visibleRegion().isEmpty()]
         keep = self._docks[0]  # the controls (Play) stay above the tabs
         groups = [[d for d in column if d is not keep] for column in self._columns]

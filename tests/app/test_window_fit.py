@@ -87,6 +87,27 @@ def test_folded_docks_unfold_when_there_is_room_again(make_window, qtbot, at_sca
     assert window_fit.layout_to_save(window) == window.saveState()
 
 
+def test_docks_closed_while_folded_stay_closed(make_window, qtbot, at_scale):
+    """Unfolding restored the arrangement from before the fold, docks the user had closed
+    meanwhile included; the layout saved while folded forgot the closing too (found in review)."""
+    at_scale(1.5)
+    window = make_window()
+    right = window_fit.Qt.DockWidgetArea.RightDockWidgetArea
+    window.resize(2400, 1600)
+    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) == right, timeout=2000)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) != right, timeout=2000)
+    window.noise_dock.close()
+    window.curvature_dock.close()
+    saved = window_fit.layout_to_save(window)
+    window.resize(2400, 1600)
+    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) == right, timeout=2000)
+    assert window.noise_dock.isHidden() and window.curvature_dock.isHidden()
+    window.noise_dock.show()
+    window.restoreState(saved)  # as the next start would
+    assert window.noise_dock.isHidden() and window.curvature_dock.isHidden()
+
+
 @pytest.mark.parametrize("scale", [1.0, 2.0])
 def test_the_network_workbench_fits_a_small_screen(qtbot, monkeypatch, at_scale, scale):
     """It opened at 1280 × 800 whatever the screen, and at 2× could not be narrower than 1560."""
