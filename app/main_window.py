@@ -933,6 +933,10 @@ class MainWindow(QMainWindow):
         ``main.py`` opens the same experiment in a window drawn at that scale."""
         if scale == presentation_scale():
             return
+        if self.state is None:  # rebuilt now, the window would wait for the engine's loading
+            self.show_message("Presentation mode can be switched once the engine has loaded "
+                              "(a moment).")
+            return
         self.settings.set_presentation_scale(scale)
         self.rebuild_requested = True
         self.close()

@@ -116,6 +116,8 @@ def test_what_is_asked_before_the_engine_waits_for_it(cold_window, qtbot, gate, 
     the default (deterministic) problem came back enabled when the loading state ended."""
     window = cold_window
     window.set_steps(123)  # main.py --steps, before the engine
+    window.set_presentation_scale(1.5)  # F5: closing now would wait for the engine to load
+    assert window.isVisible() and not window.rebuild_requested
     recent = window.actions.recent
     assert recent is not None and not recent.menuAction().isEnabled()
     assert window.open_experiment(tmp_path / "any.json") is False  # said, nothing replaced
