@@ -37,8 +37,8 @@ __all__ = ["DEFAULT_OPTIMIZERS", "SweepCancelled", "SweepResult", "log_grid", "l
 DEFAULT_OPTIMIZERS = ("SGD", "Adam", "AdamW")
 #: steps taken between two looks at ``cancelled()`` and two progress reports
 CHUNK = 50
-#: the same for a network sweep, whose steps cost far more (48 CNNs on the digits: 50 steps
-#: took 4–30 s here, so Cancel waited that long)
+#: progress reports of a network sweep, whose steps cost far more (48 CNNs on the digits: 50
+#: steps took 4–30 s here); it looks at ``cancelled()`` at every step
 NETWORK_CHUNK = 10
 MAX_STEPS = 1_000_000
 MAX_RUNS = 10_000
@@ -305,7 +305,7 @@ def network_lr_sweep(
         swept["seed"] = seed
     experiment = parse_network_experiment(swept)
     session = TrainingSession(experiment, history_budget=1 << 20)
-    _step_all(session, steps, progress, cancelled, chunk=NETWORK_CHUNK)
+    _step_all(session, steps, progress, cancelled, chunk=NETWORK_CHUNK, each_step=True)
     val_loss = session.records()["eval"]["val_loss"]
     shape = (len(variants), len(grid))
     diverged = np.array([s != "ok" for s in session.status()]).reshape(shape)
@@ -364,13 +364,16 @@ def _grid(lrs: Sequence[float], n_optimizers: int, max_runs: int) -> np.ndarray:
 
 
 def _step_all(session: Any, steps: int, progress: Callable[[int, int], None] | None,
-              cancelled: Callable[[], bool] | None, *, chunk: int = CHUNK) -> None:
+              cancelled: Callable[[], bool] | None, *, chunk: int = CHUNK,
+              each_step: bool = False) -> None:
     """Step ``session`` (2D or network) ``steps`` steps in chunks, reporting progress and
-    raising :class:`SweepCancelled` as soon as ``cancelled()`` says so."""
+    raising :class:`SweepCancelled` as soon as ``cancelled()`` says so (between chunks, or
+    with ``each_step`` between any two steps: a network session stops mid-chunk)."""
     done = 0
     while done < steps:
         if cancelled is not None and cancelled():
             raise SweepCancelled
-        done = session.step(min(chunk, steps - done))
+        n = min(chunk, steps - done)
+        done = session.step(n, cancelled) if each_step else session.step(n)
         if progress is not None:
             progress(done, steps)
