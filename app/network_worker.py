@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from app.gui_collector import collect_in_gui_thread
+from app.gui_collector import collect_in_gui_thread, end_worker_thread
 from app.pacer import Pacer
 from optim_core.errors import ConfigError
 from optim_core.networks.experiment import NetworkExperiment
@@ -238,9 +238,7 @@ class NetworkWorker(QObject):
         """Stop, move back to the GUI thread (to be freed there) and end the engine thread."""
         self._set_playing(False)
         self.session = None
-        thread = QThread.currentThread()
-        self.moveToThread(QCoreApplication.instance().thread())
-        thread.quit()
+        end_worker_thread(self)
 
     # ------------------------------------------------------------------ stepping
     def _stopping(self) -> bool:

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import QWidget
 
 from app.arrows import ARROW_KINDS, compute_arrows
 from app.engine import Progress
-from app.owned_timers import soon
 from optim_core.snapshot import Snapshot
 from widgets import (
     AdaptiveLrPanel,
@@ -101,6 +100,13 @@ class PanelFeed(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
         self._timer.start(round(1000 / FRAME_HZ))
+        # the frame's two hops (see _tick): one reused timer of the feed's own, not a new
+        # object per hop at the frame rate
+        self._hop = QTimer(self)
+        self._hop.setSingleShot(True)
+        self._hop.timeout.connect(self._hopped)
+        self._hops_left = 0
+        self._frame_started = 0.0
 
     # ------------------------------------------------------------------ inputs
     def set_roster(self, roster: Roster) -> None:
@@ -218,6 +224,7 @@ class PanelFeed(QObject):
         """Draw no more (the window is going): no frame is started or scheduled after this."""
         self._stopped = True
         self._timer.stop()
+        self._hop.stop()
 
     def _tick(self) -> None:
         if self._stopped:
@@ -228,7 +235,15 @@ class PanelFeed(QObject):
             return
         # two hops: the first runs after the scene's queued update, which posts the paint;
         # the second after the paint itself
-        soon(self, lambda: soon(self, lambda: self._frame_done(started)))
+        self._frame_started, self._hops_left = started, 2
+        self._hop.start(0)
+
+    def _hopped(self) -> None:
+        self._hops_left -= 1
+        if self._hops_left > 0:
+            self._hop.start(0)
+        else:
+            self._frame_done(self._frame_started)
 
     def _frame_done(self, started: float) -> None:
         if self._stopped:

@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app.engine import Engine, LoadRequest, Progress
+from app.gui_collector import end_worker_thread
 from app.landscape_grid import GridCancelled, LandscapeGrid, landscape_grid
 from app.noise_draws import NoiseDraws, noise_draws
 from app.pacer import Pacer
@@ -213,9 +214,7 @@ class Worker(QObject):
         """Stop, move back to the GUI thread (to be freed there) and end the engine thread."""
         self._set_playing(False)
         self._session = None
-        thread = QThread.currentThread()
-        self.moveToThread(QCoreApplication.instance().thread())
-        thread.quit()
+        end_worker_thread(self)
 
     # ------------------------------------------------------------------ stepping
     def _tick(self) -> None:

@@ -72,17 +72,28 @@ def test_in_presentation_mode_the_landscape_keeps_its_share(make_window, qtbot, 
     qtbot.waitUntil(lambda: loss_plot.height() >= 0.15 * window.height(), timeout=3000)
 
 
-def test_folded_docks_unfold_when_there_is_room_again(make_window, qtbot, at_scale):
+RIGHT = window_fit.Qt.DockWidgetArea.RightDockWidgetArea
+
+
+def _folded_at_1_5(make_window, qtbot, at_scale):
+    """A window at 1.5× laid out with room (the loss on the right), then folded at 1024×700."""
     at_scale(1.5)
     window = make_window()
-    right = window_fit.Qt.DockWidgetArea.RightDockWidgetArea
-    window.resize(2400, 1600)
-    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) == right, timeout=2000)
+    _unfold(window, qtbot)
     window.resize(1024, 700)
-    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) != right, timeout=2000)
-    assert window_fit.layout_to_save(window) != window.saveState()  # the user's, not the fold
+    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) != RIGHT, timeout=2000)
+    return window
+
+
+def _unfold(window, qtbot) -> None:
     window.resize(2400, 1600)
-    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) == right, timeout=2000)
+    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) == RIGHT, timeout=2000)
+
+
+def test_folded_docks_unfold_when_there_is_room_again(make_window, qtbot, at_scale):
+    window = _folded_at_1_5(make_window, qtbot, at_scale)
+    assert window_fit.layout_to_save(window) != window.saveState()  # the user's, not the fold
+    _unfold(window, qtbot)
     assert window.tabifiedDockWidgets(window.loss_dock) == []
     assert window_fit.layout_to_save(window) == window.saveState()
 
@@ -90,18 +101,11 @@ def test_folded_docks_unfold_when_there_is_room_again(make_window, qtbot, at_sca
 def test_docks_closed_while_folded_stay_closed(make_window, qtbot, at_scale):
     """Unfolding restored the arrangement from before the fold, docks the user had closed
     meanwhile included; the layout saved while folded forgot the closing too (found in review)."""
-    at_scale(1.5)
-    window = make_window()
-    right = window_fit.Qt.DockWidgetArea.RightDockWidgetArea
-    window.resize(2400, 1600)
-    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) == right, timeout=2000)
-    window.resize(1024, 700)
-    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) != right, timeout=2000)
+    window = _folded_at_1_5(make_window, qtbot, at_scale)
     window.noise_dock.close()
     window.curvature_dock.close()
     saved = window_fit.layout_to_save(window)
-    window.resize(2400, 1600)
-    qtbot.waitUntil(lambda: window.dockWidgetArea(window.loss_dock) == right, timeout=2000)
+    _unfold(window, qtbot)
     assert window.noise_dock.isHidden() and window.curvature_dock.isHidden()
     window.noise_dock.show()
     window.restoreState(saved)  # as the next start would
