@@ -5,7 +5,9 @@ record, shared with the session that filled them, never copied per run) and read
 the lab has always returned: ``result["experiment"]``, ``result["problem"]`` and
 ``result["runs"]``, a sequence whose ``r``-th entry is a view of run ``r`` built on demand.
 Long experiments are recorded every k-th step (the first and last step always kept); which steps
-were kept is ``result["recorded_steps"]`` and why is ``result["thinning"]``.
+were kept is ``result["recorded_steps"]`` and why is ``result["thinning"]``. The effective learning
+rate is worked out when it is read, from where each recorded step started and ended and its
+gradient (:mod:`optim_core.effective_lr`): a caller that never reads it never pays for it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from optim_core.effective_lr import effective_lr
 
 #: per-step arrays of a run entry, in the order they are written
 STEP_ARRAYS = ("trajectory", "loss", "grad", "clipped", "effective_lr", "full_grad",
@@ -30,9 +34,10 @@ class ExperimentResult(Mapping[str, Any]):
     """All runs' records as columns ``(runs, rows, …)``, with per-run views on demand.
 
     ``records`` are the session's arrays ``(rows, runs, …)`` by its names (``position``,
-    ``loss``, ``grad``, ``clipped``, ``effective_lr``, ``state.<name>``, ``full_grad``,
-    ``sample_grads``, ``steps``); ``runs`` the fixed facts of each run (label, optimizer,
-    hyperparameters, start, status, diverged_at, the state names torch keeps for it).
+    ``loss``, ``grad``, ``clipped``, ``position_before`` — or ``effective_lr`` itself —,
+    ``state.<name>``, ``full_grad``, ``sample_grads``, ``steps``); ``runs`` the fixed facts of
+    each run (label, optimizer, hyperparameters, start, status, diverged_at, the state names
+    torch keeps for it).
     """
 
     def __init__(self, experiment: dict[str, Any], problem: str,
@@ -76,11 +81,28 @@ class ExperimentResult(Mapping[str, Any]):
     def column(self, name: str) -> np.ndarray:
         """Record ``name`` (a :data:`STEP_ARRAYS` name or ``state.<torch name>``) of every run,
         runs along the first axis: ``(runs, steps + 1, …)`` for ``trajectory`` and ``loss``,
-        ``(runs, steps, …)`` for the rest (a read-only view, no copy)."""
+        ``(runs, steps, …)`` for the rest (a read-only view, no copy; ``effective_lr`` is
+        computed, a new array each call)."""
+        if name == "effective_lr" and name not in self._records:
+            return _read_only(np.moveaxis(self._effective_lr(slice(None)), 1, 0))
         array = self._records[SESSION_NAMES.get(name, name)]
         if name not in STARTS_AT_ZERO:
             array = array[1:]
         return np.moveaxis(array, 1, 0)
+
+    def run_array(self, name: str, r: int) -> np.ndarray:
+        """Record ``name`` of run ``r`` alone, ``column(name)[r]`` (the effective lr worked out
+        for that run only)."""
+        if name == "effective_lr" and name not in self._records:
+            return _read_only(self._effective_lr(r))
+        return self.column(name)[r]
+
+    def _effective_lr(self, runs: slice | int) -> np.ndarray:
+        """The effective lr of the recorded steps ``(rows - 1, …)`` of ``runs``, worked out from
+        where each step started and ended and its gradient."""
+        before, after, grad = (self._records[n][1:, runs]
+                               for n in ("position_before", "position", "grad"))
+        return effective_lr(before, after, grad)
 
     def facts(self, r: int) -> dict[str, Any]:
         """Run ``r``'s label, optimizer, hyperparameters, start, status and diverged_at."""
@@ -133,7 +155,7 @@ class RunView(Mapping[str, Any]):
         if key == "steps":
             return result["recorded_steps"]
         if key in STEP_ARRAYS and key in self._keys:
-            return result.column(key)[r]
+            return result.run_array(key, r)
         facts = result.facts(r)
         if key in facts:
             return facts[key]

@@ -105,10 +105,13 @@ def run_experiment(config: Mapping[str, Any] | Experiment, *,
 def row_bytes(experiment: Experiment) -> int:
     """Bytes one recorded step of all runs of ``experiment`` takes at most."""
     itemsize = DTYPES[experiment.dtype].itemsize
-    state_names: set[str] = set()
+    hypers: dict[str, list[Mapping[str, Any]]] = {}
     for run in experiment.runs:
-        state_names.update(get_rule(run.optimizer).state_names)
-    floats = 7 + 2 * len(state_names)  # position, loss, grad, effective_lr, state
+        hypers.setdefault(run.optimizer, []).append(run.hyperparameters)
+    state_names: set[str] = set()  # the state the session records: what some run keeps
+    for name, hyper in hypers.items():
+        state_names.update(get_rule(name).state_in_use(hyper))
+    floats = 7 + 2 * len(state_names)  # position, loss, grad, position_before, state
     extra = 1  # clipped
     if experiment.problem.is_finite_sum:
         floats += 2  # full_grad

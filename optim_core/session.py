@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from optim_core.effective_lr import WELL_CONDITIONED_ULPS, effective_lr
 from optim_core.errors import ConfigError
 from optim_core.evaluate import Evaluation, evaluate
 from optim_core.experiment import (
@@ -41,10 +42,9 @@ from optim_core.stepper import RuleBlock, RuleStepper
 
 #: memory the records of one session may use before long runs are thinned out
 HISTORY_BUDGET_BYTES = 512 * 2**20
-#: A step of less than this many units of rounding of its weight is left out of the effective
-#: learning rate (NaN): Δw is a difference of two weights, so Δw / g would be off by > 0.1 %.
-WELL_CONDITIONED_ULPS = 1024
 DIVERGENCE_BOUND = 1e6
+
+__all__ = ["DIVERGENCE_BOUND", "HISTORY_BUDGET_BYTES", "WELL_CONDITIONED_ULPS", "Session"]
 
 
 class Session:
@@ -119,7 +119,7 @@ class Session:
         state_names = self.state_names()
         fields: dict[str, tuple[tuple[int, ...], torch.dtype]] = {
             "position": ((2,), self.dtype), "loss": ((), self.dtype), "grad": ((2,), self.dtype),
-            "clipped": ((), torch.bool), "effective_lr": ((2,), self.dtype),
+            "clipped": ((), torch.bool), "position_before": ((2,), self.dtype),
         }
         if self.is_finite_sum:
             fields["full_grad"] = ((2,), self.dtype)
@@ -293,22 +293,19 @@ class Session:
     def _record_pending(self) -> None:
         if not self._history.wants(self._step):
             return
+        # the effective lr is not computed here: the step's start is kept and the ratio worked
+        # out when read (NaN for frozen runs: their position is recorded as NaN)
         raw, clipped, before, full_grad, was_active, all_active = self._pending
-        step = before - self._params
-        rounding = torch.finfo(self.dtype).eps * torch.maximum(before.abs(), self._params.abs())
-        effective_lr = torch.where(step.abs() > WELL_CONDITIONED_ULPS * rounding, step / raw,
-                                   float("nan"))
         if not all_active:
             keep = was_active[:, None]
             nan = float("nan")
             raw = torch.where(keep, raw, nan)
-            effective_lr = torch.where(keep, effective_lr, nan)
             clipped = None if clipped is None else clipped & was_active
             if full_grad is not None:
                 full_grad = torch.where(keep, full_grad, nan)
-        self._record(raw, clipped, effective_lr, full_grad, was_active if not all_active else None)
+        self._record(raw, clipped, before, full_grad, was_active if not all_active else None)
 
-    def _record(self, grad, clipped, effective_lr, full_grad, mask=None) -> None:
+    def _record(self, grad, clipped, before, full_grad, mask=None) -> None:
         if not self._history.wants(self._step):
             return
         if clipped is None:
@@ -318,7 +315,7 @@ class Session:
             position = torch.where(mask[:, None], position, float("nan"))
             loss = torch.where(mask, loss, float("nan"))
         values = {"position": position, "loss": loss, "grad": grad, "clipped": clipped,
-                  "effective_lr": effective_lr}
+                  "position_before": before}
         if self.is_finite_sum:
             values["full_grad"] = (full_grad if full_grad is not None
                                    else torch.full_like(grad, float("nan")))
@@ -352,7 +349,8 @@ class Session:
             loss=freeze(arrays["loss"]),
             grad=freeze(arrays["grad"]),
             clipped=freeze(arrays["clipped"]),
-            effective_lr=freeze(arrays["effective_lr"]),
+            effective_lr=freeze(effective_lr(arrays["position_before"], arrays["position"],
+                                             arrays["grad"])),
             state=MappingProxyType(state),
             full_grad=freeze(arrays.get("full_grad")),
             sample_grads=freeze(arrays.get("sample_grads")),
@@ -383,7 +381,9 @@ class Session:
 
     def take_records(self) -> dict[str, np.ndarray]:
         """The records as numpy arrays sharing the session's memory (no copy on the CPU), with
-        ``steps`` and ``wall_time``: for a caller that steps this session no more."""
+        ``steps`` and ``wall_time``: for a caller that steps this session no more. The effective
+        lr is not among them: ``position_before`` (where each recorded step started) is, to work
+        it out from (:func:`optim_core.effective_lr.effective_lr`)."""
         return self._history.views()
 
     @property

@@ -248,6 +248,10 @@ def test_columns_hold_every_run_along_the_first_axis_and_runs_are_views_of_them(
         assert np.shares_memory(run["trajectory"], result.column("trajectory"))
         np.testing.assert_array_equal(run["trajectory"], result.column("trajectory")[r])
         assert not run["trajectory"].flags.writeable
+    lrs = result.column("effective_lr")  # worked out when read, for all runs or for one
+    assert lrs.shape == (3, 12, 2) and not lrs.flags.writeable
+    for r, run in enumerate(result["runs"]):
+        np.testing.assert_array_equal(run["effective_lr"], lrs[r])
     assert result["runs"][-1]["optimizer"] == "RMSprop"
     assert [r["optimizer"] for r in result["runs"][1:]] == ["Adam", "RMSprop"]
     with pytest.raises(IndexError):
