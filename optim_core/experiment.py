@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from optim_core import labels
@@ -155,7 +156,7 @@ def parse_experiment(config: Any) -> Experiment:
         spec = parse_run(run, f"runs[{i}]", problem)
         check_schedule_length(spec.schedule, steps, f"runs[{i}]")
         if run.get("enabled", True) is not False:
-            runs.extend(replace(spec, start=s) for s in starts)
+            runs.extend(_at_starts(spec, starts))
     if not runs:
         raise ConfigError("runs", runs_config, "at least one enabled run")
     return Experiment(problem=problem, runs=tuple(runs), steps=steps, batch_size=batch_size,
@@ -245,18 +246,60 @@ def _parse_starts(config: Mapping[str, Any], problem: Problem) -> list[tuple[flo
         starts = config["starts"]
         if not isinstance(starts, list) or not starts:
             raise ConfigError("starts", starts, "a non-empty list of [x, y] points")
-        return [_point(s, f"starts[{i}]") for i, s in enumerate(starts)]
+        return _points(starts)
     if "start" in config:
         return [_point(config["start"], "start")]
     return [tuple(float(v) for v in problem.default_start)]
 
 
+def _at_starts(spec: RunSpec, starts: Sequence[tuple[float, float]]) -> list[RunSpec]:
+    """``spec`` at each start. A grid has 10⁴–10⁵ starts, and a frozen dataclass's ``__init__``
+    (or ``replace``) sets its nine fields one ``object.__setattr__`` at a time: each copy gets
+    ``spec``'s field dict with its own start instead (RunSpec has no ``__post_init__``)."""
+    fields = spec.__dict__
+    new, set_fields = object.__new__, object.__setattr__
+    runs = []
+    for start in starts:
+        run = new(RunSpec)
+        set_fields(run, "__dict__", {**fields, "start": start})
+        runs.append(run)
+    return runs
+
+
+#: what a JSON point and its coordinates are, exactly (bool is an int subclass, and refused)
+_PAIRS = (list, tuple)
+_NUMBERS = (int, float)
+
+
+def _points(values: list[Any]) -> list[tuple[float, float]]:
+    """Each of ``values`` as a point, checked in one pass over all the numbers (a basin grid has
+    up to 262,144 starts); anything unusual goes point by point, so that a bad one is refused
+    by :func:`_point` naming ``starts[i]``."""
+    if all(type(v) in _PAIRS and len(v) == 2 for v in values):
+        flat = [x for v in values for x in v]
+        if all(type(x) in _NUMBERS for x in flat):
+            try:
+                array = np.array(flat, dtype=np.float64)
+            except OverflowError:  # an integer beyond float's range: named below
+                array = None
+            if array is not None and np.isfinite(array).all():
+                return list(zip(array[0::2].tolist(), array[1::2].tolist(), strict=True))
+    return [_point(v, f"starts[{i}]") for i, v in enumerate(values)]
+
+
 def _point(value: Any, where: str) -> tuple[float, float]:
     ok = (isinstance(value, list | tuple) and len(value) == 2 and all(
-        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value))
+        isinstance(v, int | float) and not isinstance(v, bool) and _finite(v) for v in value))
     if not ok:
         raise ConfigError(where, value, "a point [x, y] of two finite numbers")
     return (float(value[0]), float(value[1]))
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float (JSON allows 1000 digits)
+        return False
 
 
 def check_batch_size(batch_size: int | None, problem: Problem, where: str) -> None:

@@ -206,3 +206,30 @@ def test_bad_input_names_the_field_and_the_value(config, field, value):
                                          and list(info.value.value) == value)
     assert str(info.value).startswith(f"{field}: {info.value.value!r} is not allowed; ")
     assert info.value.allowed  # says what is allowed
+
+
+GRID = [[x / 10, y / 10] for x in range(-50, 50) for y in range(-50, 50)]  # 10,000 starts
+
+
+@pytest.mark.parametrize(("bad", "index"), [
+    ([1.0], 0), ([1, 2, 3], 9_999), ("1,2", 5_000), ({"x": 1, "y": 2}, 17), (None, 1),
+    ([True, 0.0], 3), (["1.5", 0.0], 4_321), ([float("nan"), 0.0], 2), ([0.0, float("inf")], 8),
+    ([10**400, 0.0], 6), ([0.0, [1.0]], 9_998),
+], ids=["too short", "too long", "a string", "an object", "null", "a bool", "a number as text",
+        "NaN", "inf", "an integer beyond float", "a nested list"])
+def test_a_bad_start_among_thousands_is_named_by_its_index(bad, index):
+    starts = [list(p) for p in GRID]
+    starts[index] = bad
+    with pytest.raises(ConfigError) as info:
+        parse_experiment({"problem": "rosenbrock", "starts": starts, "runs": [RUN]})
+    assert info.value.field == f"starts[{index}]" and info.value.value is bad
+    assert info.value.allowed == "a point [x, y] of two finite numbers"
+
+
+def test_thousands_of_starts_parse_as_one_at_a_time():
+    starts = [*GRID[:-3], (1, 2), [2**70, -0.0], [-3, 1e-310]]  # ints, a tuple, -0, subnormal
+    experiment = parse_experiment({"problem": "rosenbrock", "starts": starts, "runs": [RUN]})
+    want = [(float(x), float(y)) for x, y in starts]
+    assert list(experiment.starts) == want and [r.start for r in experiment.runs] == want
+    assert all(type(v) is float for p in experiment.starts for v in p)
+    assert str(experiment.starts[-2][1]) == "-0.0"
