@@ -16,11 +16,12 @@ import html
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer
+from PySide6.QtCore import QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -38,6 +39,7 @@ from app.lr_sweep import LrSweepWindow
 from app.network_controls import NO_SCHEDULE, NetworkControls
 from app.network_worker import DecisionGrids, Loaded, NetworkEngine, SliceResult, TrainingProgress
 from app.settings import write_json
+from app.staggered_drawing import Piece, StaggeredDrawing
 from optim_core.errors import ConfigError
 from optim_core.experiment import RUN_OPTIONS, available_devices, read_json
 from optim_core.networks.datasets import describe_datasets
@@ -49,11 +51,14 @@ from optim_core.networks.experiment import (
 from optim_core.networks.models import ACTIVATIONS, MODELS
 from optim_core.optimizers import get_rule, optimizer_names
 from widgets.decision_regions import DecisionRegionsPanel
+from widgets.layer_stats import PARTS as LAYER_PARTS
 from widgets.layer_stats import LayerStatsPanel
+from widgets.live_drawing import set_live
 from widgets.log_slider import mark_invalid
 from widgets.loss_slice import LossSlicePanel
 from widgets.probe_curves import ProbeCurvesPanel
-from widgets.style import MUTED, configure_pyqtgraph, presentation_scale, set_antialiased
+from widgets.style import MUTED, configure_pyqtgraph, presentation_scale
+from widgets.training_curves import PLOTS as CURVE_PLOTS
 from widgets.training_curves import TrainingCurvesPanel
 
 try:  # written alongside; the workbench works without it
@@ -63,12 +68,9 @@ except ImportError:  # pragma: no cover - depends on what has landed
 
 TITLE = "Network workbench"
 DEFAULT_SPEED = 30.0
-#: most panel drawings a second while training: curves read well at this rate, and each repaint
-#: of the window's ~75 curves costs tens of milliseconds of the GUI thread
-DRAW_HZ = 5
-#: most redrawings a second of a tab's panel (records kept every k steps) while training
+#: most redrawings a second of a tab's panel (records kept every k steps) while training; the
+#: curves are drawn at app.staggered_drawing.DRAW_HZ, a plot per turn of the event loop
 TAB_HZ = 2
-TAB_DELAY_MS = 60  #: after the curves, so the two repaints fall in different turns of the loop
 MESSAGE_MS = 8000
 CLIP_OPTIONS = ("clip_norm", "clip_value")
 EXPERIMENT_FILTER = "Experiment (*.json);;All files (*)"
@@ -99,18 +101,12 @@ class NetworkWorkbench(QMainWindow):
         self._selected = 0
         self._marked: list[tuple[QWidget, str]] = []  #: fields marked refused, and why
         self._closed = False
-        self._draw_cost = 0.0  #: seconds the last drawing of the panels took
         self._live = False  #: training: curves drawn plain (fast), else antialiased
-        self._drawn_at = 0.0
         #: what each tab's panel last drew: (generation, rows, last recorded step), and when
         self._drawn_rows: dict[str, tuple[int, int, int]] = {}
         self._tab_drawn_at: dict[str, float] = {}
-        self._draw_timer = QTimer(self)  # coalesces snapshots that come faster than we draw
-        self._draw_timer.setSingleShot(True)
-        self._draw_timer.timeout.connect(self._draw_progress)
-        self._tab_timer = QTimer(self)  # while training, the tab's panel is drawn apart
-        self._tab_timer.setSingleShot(True)
-        self._tab_timer.timeout.connect(self._draw_tab_later)
+        #: draws the latest snapshot: a plot per turn while training, whole when paused
+        self.drawing = StaggeredDrawing(self._drawing_pieces, self)
         self._row_status: dict[int, str] = {}
         self.engine = NetworkEngine(self)
         self.controls = NetworkControls()
@@ -370,6 +366,7 @@ class NetworkWorkbench(QMainWindow):
             playing = self.controls.playback.is_playing()
         self.snapshot = None
         self.loaded = None
+        self.drawing.stop()  # pieces of the old session's drawing are not drawn
         self._row_status = {}
         self.controls.playback.set_playing(playing)
         self.engine.load(self.experiment, speed=self.speed, playing=playing)
@@ -595,6 +592,8 @@ class NetworkWorkbench(QMainWindow):
         self.sharpness.set_runs(colors)
         self.slice.set_runs(labels, colors)
         self.regions.set_runs(labels, colors)
+        for panel in (self.curves, self.layers, self.noise, self.sharpness):
+            set_live(panel, self._live)  # the curves just made (loaded while training)
         self.controls.model_text.setText(
             f"<span style='color:{MUTED}'>{html.escape(loaded.model)} · "
             f"{loaded.n_train:,} training samples</span>")
@@ -631,14 +630,11 @@ class NetworkWorkbench(QMainWindow):
         if progress.playing != self._live:
             self._live = progress.playing
             for panel in (self.curves, self.regions, self.layers, self.noise, self.sharpness):
-                set_antialiased(panel, not self._live)  # not an lr-sweep window it opened
-        # at most DRAW_HZ drawings a second, and at most half of the GUI thread's time
-        wait = max(1 / DRAW_HZ, 2 * self._draw_cost) - (time.perf_counter() - self._drawn_at)
-        if not progress.playing or wait <= 0:
-            self._draw_timer.stop()
-            self._draw_progress()
-        elif not self._draw_timer.isActive():
-            self._draw_timer.start(int(wait * 1000) + 1)
+                set_live(panel, self._live)  # not an lr-sweep window it opened
+        if progress.playing:
+            self.drawing.request()  # a plot per turn, at most DRAW_HZ drawings a second
+        else:
+            self.drawing.draw_now()  # the still picture, whole
         status = self._statuses()
         for row in range(len(self.config["runs"])):
             index = self._session_index(row)
@@ -653,16 +649,32 @@ class NetworkWorkbench(QMainWindow):
                 f"step {progress.snapshot.step} of {progress.target_steps}{rate}")
 
     def _draw_progress(self) -> None:
-        """Draw the latest snapshot in the panels in sight (a tab's panel when it is shown)."""
+        """Draw the latest snapshot in the panels in sight (a tab's panel when it is shown):
+        whole at once when paused, else a plot per turn of the event loop."""
+        if self._live:
+            self.drawing.request()
+        else:
+            self.drawing.draw_now()
+
+    def _drawing_pieces(self) -> list[Piece]:
+        """The pieces of a drawing of the latest snapshot: each curve plot, then the shown tab's
+        plots when it has something new (StaggeredDrawing draws them a turn apart)."""
         snap = self.snapshot
         if snap is None:
-            return
-        started = time.perf_counter()
-        self._draw_panels(snap, self.bottom.currentWidget())
-        self._drawn_at = time.perf_counter()
-        self._draw_cost = self._drawn_at - started
+            return []
+        pieces: list[Piece] = [(f"curves {plot}", partial(self._draw_curves, snap, plot))
+                               for plot in CURVE_PLOTS]
+        tab = self.bottom.currentWidget()
+        if tab is self.layers and self._has_new_rows("layers", snap.layers):
+            pieces += [(f"layers {part}", partial(self._draw_layers, snap, part))
+                       for part in LAYER_PARTS]
+        elif tab is self.noise and self._has_new_rows("noise", snap.noise):
+            pieces.append(("noise", partial(self._draw_noise, snap)))
+        elif tab is self.sharpness and self._tab_due("sharpness"):
+            pieces.append(("sharpness", partial(self._draw_sharpness, snap)))
+        return pieces
 
-    def _draw_panels(self, snap: Any, tab: QWidget) -> None:
+    def _draw_curves(self, snap: Any, plot: str) -> None:
         axis = self.curves.x_axis()
         ev = snap.eval
         if axis.startswith("samples"):
@@ -675,42 +687,32 @@ class NetworkWorkbench(QMainWindow):
         self.curves.set_data(step_x.astype(float), eval_x.astype(float),
                              {"minibatch_loss": snap.loss, **{k: ev[k] for k in (
                                  "train_loss", "val_loss", "train_accuracy", "val_accuracy")}},
-                             regression=regression)
-        if self._live:  # the tab's panel a moment later: not repainted with the curves at once
-            if not self._tab_timer.isActive():
-                self._tab_timer.start(TAB_DELAY_MS)
-        else:
-            self._draw_tab(snap, tab)
+                             regression=regression, plots=(plot,))
 
-    def _draw_tab_later(self) -> None:
-        if self.snapshot is not None:
-            self._draw_tab(self.snapshot, self.bottom.currentWidget())
-
-    def _draw_tab(self, snap: Any, tab: QWidget) -> None:
-        if tab is self.layers and self._has_new_rows("layers", snap.layers):
-            self._draw_layers(snap)
-        elif tab is self.noise and self._has_new_rows("noise", snap.noise):
-            self._draw_noise(snap)
-        elif tab is self.sharpness:
-            self._draw_sharpness(snap)
+    def _tab_due(self, name: str) -> bool:
+        """Whether (while training) a tab's last drawing is 1/TAB_HZ old."""
+        now = time.perf_counter()
+        if self._live and now - self._tab_drawn_at.get(name, 0.0) < 1 / TAB_HZ:
+            return False
+        self._tab_drawn_at[name] = now
+        return True
 
     def _has_new_rows(self, name: str, record: Mapping[str, np.ndarray]) -> bool:
         """Whether a record kept every k steps has rows its panel has not drawn, and (while
-        training) its last drawing is 1/TAB_HZ old: a layer panel's repaint costs the window
-        30–60 ms here, and histograms read no better redrawn ten times a second."""
+        training) its last drawing is 1/TAB_HZ old: histograms read no better redrawn ten
+        times a second."""
         steps = record["steps"]
         key = (self.engine.generation, len(steps), int(steps[-1]) if len(steps) else -1)
-        now = time.perf_counter()
-        if self._drawn_rows.get(name) == key or (
-                self._live and now - self._tab_drawn_at.get(name, 0.0) < 1 / TAB_HZ):
+        if self._drawn_rows.get(name) == key or not self._tab_due(name):
             return False
-        self._drawn_rows[name], self._tab_drawn_at[name] = key, now
+        self._drawn_rows[name] = key
         return True
 
-    def _draw_layers(self, snap: Any) -> None:
+    def _draw_layers(self, snap: Any, part: str) -> None:
         layers = snap.layers
         self.layers.set_data(layers["steps"].astype(float), layers["update_ratio"],
-                             snap.effective_lr_edges, layers["effective_lr_hist"])
+                             snap.effective_lr_edges, layers["effective_lr_hist"],
+                             parts=(part,))
 
     def _draw_noise(self, snap: Any) -> None:
         end = float(max(snap.step, 1))
@@ -719,6 +721,7 @@ class NetworkWorkbench(QMainWindow):
         note = _noise_note(noise["noise_scale"], batch)
         self.noise.set_data(noise["steps"].astype(float), noise["noise_scale"],
                             [(np.array([0.0, end]), np.array([batch, batch]), MUTED)], note)
+        set_live(self.noise, self._live)  # its reference line may be new
 
     def _draw_sharpness(self, snap: Any) -> None:
         sharp = snap.sharpness
@@ -733,6 +736,7 @@ class NetworkWorkbench(QMainWindow):
             references.append((steps, edge, colors[r % len(colors)]))
         self.sharpness.set_data(sharp["steps"].astype(float), sharp["sharpness"], references,
                                 _sharpness_note(sharp["sharpness"], snap.current_lr))
+        set_live(self.sharpness, self._live)  # its reference lines may be new
 
     def _on_grids(self, grids: DecisionGrids) -> None:
         if grids.generation == self.engine.generation and self.loaded is not None \
@@ -849,7 +853,7 @@ class NetworkWorkbench(QMainWindow):
         if self._closed:
             return
         self._closed = True
-        self._draw_timer.stop()
+        self.drawing.stop()
         for sweep in self.findChildren(LrSweepWindow):  # its worker thread stops on close
             sweep.close()
         for signal in (self.engine.loaded, self.engine.progress, self.engine.grids,

@@ -41,25 +41,24 @@ P99_TARGET_MS = 30.0
 
 
 class Counter:
-    """Counts the window's panel drawings and the snapshots that reach it."""
+    """Counts the window's drawings (each drawn a plot per turn) and the snapshots that reach
+    it."""
 
     def __init__(self, window: NetworkWorkbench) -> None:
-        self.draws = self.snapshots = 0
-        draw, receive = window._draw_progress, window._on_progress
+        self.snapshots = 0
+        self._drawing = window.drawing
+        window.engine.progress.connect(self._received)
 
-        def counted_draw() -> None:
-            self.draws += 1
-            draw()
+    def _received(self, _progress: object) -> None:
+        self.snapshots += 1
 
-        def counted_receive(progress) -> None:
-            self.snapshots += 1
-            receive(progress)
+    @property
+    def draws(self) -> int:
+        return self._drawing.drawings
 
-        window._draw_progress = counted_draw  # the draw timer looks the method up at each tick
-        window._draw_timer.timeout.disconnect()
-        window._draw_timer.timeout.connect(counted_draw)
-        window.engine.progress.disconnect(window._on_progress)
-        window.engine.progress.connect(counted_receive)
+    @property
+    def pieces(self) -> int:
+        return sum(self._drawing.drawn.values())
 
 
 def step_of(window: NetworkWorkbench) -> int:
@@ -68,10 +67,12 @@ def step_of(window: NetworkWorkbench) -> int:
 
 def measure(window: NetworkWorkbench, counter: Counter, seconds: float) -> dict[str, float]:
     """Tick lateness (ms), drawings, snapshots and engine steps per second over ``seconds``."""
-    draws, snapshots, step = counter.draws, counter.snapshots, step_of(window)
+    draws, pieces, snapshots = counter.draws, counter.pieces, counter.snapshots
+    step = step_of(window)
     late, elapsed = tick_lateness(seconds)
     return {**percentiles(late),
             "draws/s": (counter.draws - draws) / elapsed,
+            "pieces/s": (counter.pieces - pieces) / elapsed,
             "snapshots/s": (counter.snapshots - snapshots) / elapsed,
             "steps/s": (step_of(window) - step) / elapsed}
 
@@ -101,7 +102,7 @@ def main() -> None:
     for name, row in (("training paused: ", idle), ("training:        ", busy)):
         print(f"  timer lateness, {name} p50 {row['p50']:5.1f} ms   p99 {row['p99']:5.1f} ms"
               f"   engine {row['steps/s']:6.0f} steps/s   snapshots {row['snapshots/s']:4.1f}/s"
-              f"   drawings {row['draws/s']:4.1f}/s")
+              f"   drawings {row['draws/s']:4.1f}/s ({row['pieces/s']:4.1f} plots/s)")
     ok = busy["p99"] <= P99_TARGET_MS
     print(f"p99 latency while training {busy['p99']:.1f} ms   target ≤ {P99_TARGET_MS:g}   "
           f"{'OK' if ok else 'MISSED'}")

@@ -16,11 +16,12 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from widgets import style
-from widgets.training_curves import squeezable, style_combo
+from widgets.training_curves import key_label, style_combo
 
 #: layer colours in the histogram (light to dark: input layer to output layer)
 LAYER_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
                 "#8c8c8c")
+PARTS = ("ratios", "histograms")  #: what :meth:`LayerStatsPanel.set_data` can draw
 LINE_GLYPHS = ("—", "- -", "···", "-·")  #: how each line style reads in the key
 LAYER_STYLES = (QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenStyle.DashLine,
                 QtCore.Qt.PenStyle.DotLine, QtCore.Qt.PenStyle.DashDotLine)
@@ -47,9 +48,9 @@ class LayerStatsPanel(QtWidgets.QWidget):
         style_combo(self.run_combo)
         self.run_combo.currentIndexChanged.connect(lambda _: self._draw_histograms())
         header.add_stretch()
-        self.key = header.add(squeezable(QtWidgets.QLabel()))
-        header.set_stretch(self.key)
         layout.addWidget(header)
+        self.key = key_label("")
+        layout.addWidget(self.key)
         self.view = style.make_view()
         layout.addWidget(self.view, 1)
         self.hist_plot = self.view.addPlot(row=0, col=0, axisItems=style.plot_axes())
@@ -62,6 +63,9 @@ class LayerStatsPanel(QtWidgets.QWidget):
             style.set_axis_label(plot, "left", y)
         self.hist_plot.setLogMode(x=True)
         self.ratio_plot.setLogMode(y=True)
+        # a range that moves only when the data leave it: the axis is not laid out anew at
+        # every drawing (the histograms' fixed bins and shares from 0 keep pyqtgraph's own)
+        self._ratio_range = style.FollowedRange(self.ratio_plot)
         self.hist_items: list[pg.PlotDataItem] = []
         self.ratio_items: list[list[pg.PlotDataItem]] = []
         self._layers: tuple[str, ...] = ()
@@ -111,9 +115,19 @@ class LayerStatsPanel(QtWidgets.QWidget):
                             "layer's line style (— solid, - - dashed, ··· dotted, -· dash-dot).")
 
     def set_data(self, steps: np.ndarray, update_ratio: np.ndarray, edges: np.ndarray,
-                 effective_lr_hist: np.ndarray) -> None:
+                 effective_lr_hist: np.ndarray, parts: Sequence[str] = PARTS) -> None:
         """``update_ratio`` ``(N, R, L)`` over ``steps``; ``effective_lr_hist`` ``(N, R, L,
-        bins)`` over ``edges`` (the latest row is drawn)."""
+        bins)`` over ``edges`` (the latest row is drawn). Only the ``parts`` named are drawn
+        (one at a time keeps each repaint short while training)."""
+        if "ratios" in parts:
+            self._draw_ratios(steps, update_ratio)
+        if "histograms" in parts:
+            self._edges, self._hist = edges, effective_lr_hist
+            self._draw_histograms()
+        self.received += 1
+
+    def _draw_ratios(self, steps: np.ndarray, update_ratio: np.ndarray) -> None:
+        spans = []
         for r, items in enumerate(self.ratio_items):
             for k, item in enumerate(items):
                 if update_ratio.ndim != 3 or r >= update_ratio.shape[1]:
@@ -122,18 +136,23 @@ class LayerStatsPanel(QtWidgets.QWidget):
                 y = update_ratio[:, r, k]
                 ok = np.isfinite(y) & (y > 0)
                 item.setData(steps[ok], y[ok])
-        self._edges, self._hist = edges, effective_lr_hist
-        self._draw_histograms()
-        style.settle((self.hist_plot, self.ratio_plot))
-        self.received += 1
+                if ok.any():
+                    log_y = np.log10(y[ok])
+                    spans.append((steps[ok][0], steps[ok][-1], log_y.min(), log_y.max()))
+        if spans:
+            lows, highs = np.min(spans, axis=0), np.max(spans, axis=0)
+            self._ratio_range.fit((float(lows[0]), float(highs[1]), float(lows[2]),
+                                   float(highs[3])))
 
     def _draw_histograms(self) -> None:
         r = self.run_combo.currentIndex()
-        hist = self._hist
+        hist, edges = self._hist, self._edges
         for k, item in enumerate(self.hist_items):
             if hist.ndim != 4 or len(hist) == 0 or r < 0 or r >= hist.shape[1]:
                 item.setData([], [])
                 continue
             counts = np.nan_to_num(hist[-1, r, k])
             total = counts.sum()
-            item.setData(self._edges, counts / total if total > 0 else counts)
+            shares = counts / total if total > 0 else counts
+            item.setData(edges, shares)
+        style.settle((self.hist_plot,))

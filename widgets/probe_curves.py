@@ -93,7 +93,9 @@ class ProbeCurvesPanel(QtWidgets.QWidget):
                 continue
             x, y, color = references[k]
             ok = np.isfinite(y) & (y > 0)
-            item.setPen(_pen(color, 1.5, True))
+            if getattr(item, "_color", None) != color:  # a pen set anew would be drawn wide
+                item._color = color  # while training (widgets.live_drawing)
+                item.setPen(_pen(color, 1.5, True))
             item.setData(x[ok], y[ok])
         self._fit_range(values, [y for _, y, _ in references])
         self.note.setText(note)

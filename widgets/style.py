@@ -21,6 +21,7 @@ import contextlib
 import html
 import importlib
 import math
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -205,6 +206,11 @@ def configure_pyqtgraph() -> None:
     makes any other pyqtgraph item in the application match them.
     """
     pg.setConfigOptions(antialias=True, background=BACKGROUND, foreground=FOREGROUND)
+    # Qt's raster engine hands every fill of ~100 spans or more (a grid line, a wide curve) to
+    # a thread pool and waits for it: on two cores shared with the engine thread the hand-off
+    # cost more than the fill (the workbench's layer panel painted in 37 ms of the GUI
+    # thread's CPU, 16 ms without). Read when Qt first fills, so set before the first paint.
+    os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
 
 
 def settle(plots: Iterable[pg.PlotItem]) -> None:
@@ -212,17 +218,6 @@ def settle(plots: Iterable[pg.PlotItem]) -> None:
     change asks for a second repaint of the whole view (two paints per frame)."""
     for plot in plots:
         plot.getViewBox().prepareForPaint()
-
-
-def set_antialiased(root: QtWidgets.QWidget, on: bool) -> None:
-    """Antialiased curves in ``root``'s plots (a still picture), or plain ones (a picture that
-    changes many times a second: the network workbench's ~75 curves repaint in ~27 ms plain
-    against ~140 ms antialiased here, time the window would not answer in)."""
-    for view in root.findChildren(pg.GraphicsView):
-        for item in view.items():
-            if isinstance(item, pg.PlotCurveItem) and item.opts.get("antialias") != on:
-                item.opts["antialias"] = on
-                item.update()
 
 
 # --- numbers and text -----------------------------------------------------------------------
@@ -247,7 +242,11 @@ def nice_number(value: float) -> float:
 def legend_entry(glyph: str, color: str, text: str) -> str:
     """HTML for one legend entry: a coloured glyph and escaped ``text`` that never wrap apart."""
     label = html.escape(text).replace(" ", "&nbsp;")
-    return f"<span style='color:{color}; font-weight:bold'>{glyph}</span>&nbsp;{label}"
+    # a glyph such as "- -" would otherwise break at its space or after a hyphen: nowrap keeps
+    # the spaces, a non-breaking hyphen (U+2011) the hyphens
+    glyph = glyph.replace("-", "\u2011")
+    return (f"<span style='white-space:nowrap'><span style='color:{color}; font-weight:bold'>"
+            f"{glyph}</span>&nbsp;{label}</span>")
 
 
 def join_entries(entries: Sequence[str]) -> str:
@@ -791,19 +790,25 @@ class FollowedRange:
     as :func:`follow_range` says. A user's pan or zoom stops the following until :meth:`reset`.
     """
 
-    def __init__(self, plot: pg.PlotItem, *, pad_x_low: bool = False) -> None:
+    def __init__(self, plot: pg.PlotItem, *, pad_x_low: bool = False,
+                 fixed_y: tuple[float, float] | None = None) -> None:
         self._plot = plot
         self._pad_x_low = pad_x_low
+        self._fixed_y = fixed_y  # a y range that does not follow (accuracy: 0 to 1)
         self._ranges: list[tuple[float, float] | None] = [None, None]
         self.following = True
         self._data_end: float | None = None  # where the data ended on the x axis last time
         plot.disableAutoRange()
+        if fixed_y is not None:
+            plot.setYRange(*fixed_y, padding=0)
         plot.getViewBox().sigRangeChangedManually.connect(self._on_manual)
 
     def reset(self) -> None:
         """Follow the data again, refitting on the next :meth:`fit`."""
         self._ranges = [None, None]
         self.following = True
+        if self._fixed_y is not None:
+            self._plot.setYRange(*self._fixed_y, padding=0)
 
     def fit(self, bounds: tuple[float, float, float, float] | None) -> None:
         """Follow data spanning ``(x0, x1, y0, y1)`` in view coordinates (log10 on a log axis).
@@ -821,7 +826,8 @@ class FollowedRange:
             return
         new_x = follow_range(self._ranges[0], x0, x1, pad_low=self._pad_x_low)
         log_y = bool(self._plot.getAxis("left").logMode)
-        new_y = follow_range(self._ranges[1], y0, y1, least=min_span(y0, y1, log=log_y))
+        new_y = None if self._fixed_y is not None else follow_range(
+            self._ranges[1], y0, y1, least=min_span(y0, y1, log=log_y))
         if new_x is None and new_y is None:
             return
         self._ranges = [new_x or self._ranges[0], new_y or self._ranges[1]]

@@ -28,12 +28,36 @@ SERIES = {
 }
 
 
+PLOTS = ("loss", "accuracy")
+
+
+def _set(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+    """``item.setData(x, y)`` unless it shows these points already (an evaluation every k steps
+    leaves its curves as they were for several drawings)."""
+    key = (len(x), float(x[-1]) if len(x) else 0.0, float(y[-1]) if len(y) else 0.0)
+    if getattr(item, "_shown", None) != key:
+        item._shown = key
+        item.setData(x, y)
+
+
 def squeezable(label: QtWidgets.QLabel) -> QtWidgets.QLabel:
     """Let ``label`` be narrower than its text (cut at the right) rather than widen a window;
     the whole text stays in its tooltip."""
     label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                         QtWidgets.QSizePolicy.Policy.Preferred)
     label.setMinimumWidth(20)
+    return label
+
+
+def key_label(text: str) -> QtWidgets.QLabel:
+    """A panel's key (HTML legend entries, :func:`widgets.style.join_entries`) on a row of its
+    own under the header, wrapped between entries when the panel is narrow (presentation mode),
+    never cut."""
+    label = QtWidgets.QLabel(text)
+    label.setWordWrap(True)
+    label.setFont(style.font(style.TEXT_PT))
+    label.setContentsMargins(8, 0, 8, 0)
+    label.setStyleSheet(f"color: {style.MUTED}")
     return label
 
 
@@ -67,11 +91,13 @@ class TrainingCurvesPanel(QtWidgets.QWidget):
         self.x_combo = header.add(QtWidgets.QComboBox())
         self.x_combo.addItems(X_AXES)
         self.x_combo.currentTextChanged.connect(self._x_changed)
-        key = squeezable(QtWidgets.QLabel("— training set  - - validation  faint: minibatches"))
-        key.setStyleSheet(f"color: {style.MUTED}")
-        header.add(key)
-        header.set_stretch(key)
+        header.add_stretch()
         layout.addWidget(header)
+        self.key = key_label(style.join_entries([
+            style.legend_entry("—", style.MUTED, "training set"),
+            style.legend_entry("- -", style.MUTED, "validation"),
+            style.legend_entry("faint:", style.MUTED, "minibatches")]))
+        layout.addWidget(self.key)
         self.view = style.make_view()
         layout.addWidget(self.view, 1)
         self.plots: dict[str, pg.PlotItem] = {}
@@ -82,7 +108,11 @@ class TrainingCurvesPanel(QtWidgets.QWidget):
             style.set_axis_label(plot, "bottom", X_AXES[0])
             self.plots[name] = plot
         self.plots["loss"].setLogMode(y=True)
-        self.plots["accuracy"].setYRange(0, 1.0, padding=0.02)
+        # ranges that move only when the data leave them: the axes are not laid out anew
+        # (their ticks, labels and grid) at every drawing
+        self._ranges = {"loss": style.FollowedRange(self.plots["loss"]),
+                        "accuracy": style.FollowedRange(self.plots["accuracy"],
+                                                        fixed_y=(-0.02, 1.02))}
         self.curves: list[dict[str, pg.PlotDataItem]] = []
         self.received = 0  #: data sets drawn so far (for tests)
 
@@ -102,32 +132,47 @@ class TrainingCurvesPanel(QtWidgets.QWidget):
             color = style.run_color(colors, i)
             curves = {}
             for name, (plot, line, width, alpha) in SERIES.items():
-                item = pg.PlotDataItem(pen=_pen(color, line, width, alpha))
+                item = pg.PlotDataItem(pen=_pen(color, line, width, alpha),
+                                       skipFiniteCheck=True)  # finite: filtered here
                 item.setClipToView(True)
                 self.plots[plot].addItem(item)
                 curves[name] = item
             self.curves.append(curves)
 
     def set_data(self, step_x: np.ndarray, eval_x: np.ndarray,
-                 series: Mapping[str, np.ndarray], regression: bool = False) -> None:
+                 series: Mapping[str, np.ndarray], regression: bool = False,
+                 plots: Sequence[str] = PLOTS) -> None:
         """``series[name]`` is ``(T, R)`` over ``step_x`` (``minibatch_loss``) or ``(E, R)`` over
-        ``eval_x`` (the others); non-finite values are left out."""
+        ``eval_x`` (the others); non-finite values are left out. Only the ``plots`` named are
+        drawn (one at a time keeps each repaint short while training)."""
+        bounds: dict[str, list[tuple[float, float, float, float]]] = {p: [] for p in plots}
         for name, curves_of in SERIES.items():
+            plot = curves_of[0]
+            if plot not in plots:
+                continue
             values = series.get(name)
             x = step_x if name == "minibatch_loss" else eval_x
             for r, curves in enumerate(self.curves):
                 item = curves[name]
                 if values is None or r >= values.shape[1] or (regression and "accuracy" in name):
-                    item.setData([], [])
+                    _set(item, np.zeros(0), np.zeros(0))
                     continue
                 y = values[:, r]
                 ok = np.isfinite(y) & np.isfinite(x[:len(y)])
-                if curves_of[0] == "loss":
+                if plot == "loss":
                     ok &= y > 0
                 xs, ys = style.decimate(x[:len(y)][ok], y[ok], 2000, method="peak")
-                item.setData(xs, ys)
-        self.plots["accuracy"].setVisible(not regression)
-        style.settle(self.plots.values())
+                _set(item, xs, ys)
+                if len(xs):
+                    view_y = np.log10(ys) if plot == "loss" else ys
+                    bounds[plot].append((float(xs[0]), float(xs[-1]), float(view_y.min()),
+                                         float(view_y.max())))
+        for plot, spans in bounds.items():
+            if spans:
+                lows, highs = np.min(spans, axis=0), np.max(spans, axis=0)
+                self._ranges[plot].fit((lows[0], highs[1], lows[2], highs[3]))
+        if "accuracy" in plots:
+            self.plots["accuracy"].setVisible(not regression)
         self.received += 1
 
     def _x_changed(self, text: str) -> None:

@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 import shiboken6
+from PySide6.QtCore import QTimer
 
 from app.network_workbench import NetworkWorkbench, lesson_panels
 
@@ -104,6 +106,36 @@ def test_paused_decision_regions_are_those_of_the_step_shown(qtbot, make_workben
     qtbot.waitUntil(lambda: not window.controls.playback.is_playing(), timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: bool(steps) and steps[-1] == window.snapshot.step,
                     timeout=TIMEOUT_MS)
+
+
+def test_while_training_a_turn_draws_one_plot_plainly(qtbot, make_workbench):
+    """A drawing set the data of every curve plot in one turn of the event loop and painted
+    them together, wide and antialiased: 30–100 ms in which the window did not answer. While
+    training, one plot per turn now, drawn plain; paused, the panels' own pens."""
+    window = make_workbench({**SMALL, "steps": 100_000})
+    turns = [0]
+    counter = QTimer(window)  # counts turns of the event loop
+    counter.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
+    counter.start(0)
+    drawn_in: list[int] = []
+    for panel in (window.curves, window.layers):
+        def counted(*args, draw=panel.set_data, **kw):
+            if window.controls.playback.is_playing():
+                drawn_in.append(turns[0])
+            draw(*args, **kw)
+        panel.set_data = counted
+    window.controls.playback.play_button.click()
+    pieces = ("curves loss", "curves accuracy", "layers ratios", "layers histograms")
+    qtbot.waitUntil(lambda: all(window.drawing.drawn[name] >= 2 for name in pieces),
+                    timeout=TIMEOUT_MS)
+    curves = [item for item in window.curves.view.items()
+              if isinstance(item, pg.PlotCurveItem) and item.isVisible()]
+    assert all(not c.opts["antialias"] and c.opts["pen"].widthF() <= 1 for c in curves)
+    window.controls.playback.play_button.click()  # pause
+    qtbot.waitUntil(lambda: all(c.opts["antialias"] for c in curves)  # the engine paused
+                    and any(c.opts["pen"].widthF() > 1 for c in curves), timeout=TIMEOUT_MS)
+    counter.stop()
+    assert len(drawn_in) >= 8 and len(set(drawn_in)) == len(drawn_in)  # one plot a turn
 
 
 @pytest.mark.parametrize("x_axis, last", [("steps", 20.0), ("samples seen", 320.0)])
