@@ -44,17 +44,19 @@ class ExperimentResult(Mapping[str, Any]):
                  records: Mapping[str, np.ndarray], runs: Sequence[Mapping[str, Any]],
                  thinning: Mapping[str, Any] | None = None) -> None:
         self._records = {name: _read_only(array) for name, array in records.items()}
-        self._facts = [dict(run) for run in runs]
+        self._facts = runs  # a sequence that may make each run's facts when asked for
         self._entries: dict[str, Any] = {
             "experiment": experiment,
             "problem": problem,
             "recorded_steps": self._records["steps"],
             "thinning": None if thinning is None else dict(thinning),
-            "runs": RunList(self),
+            "runs": None,  # made when asked for: a RunList kept here would be a reference cycle
         }
 
     # ------------------------------------------------------------------ the dict it reads as
     def __getitem__(self, key: str) -> Any:
+        if key == "runs":
+            return RunList(self)
         return self._entries[key]
 
     def __iter__(self) -> Iterator[str]:

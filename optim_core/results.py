@@ -81,25 +81,53 @@ def run_experiment(config: Mapping[str, Any] | Experiment, *,
     session.step(experiment.steps)
     records = session.take_records()
     diverged_at = session.diverged_at
-    rules = {name: get_rule(name) for name in {spec.optimizer for spec in experiment.runs}}
     del session
     steps = experiment.steps
     expected = np.union1d(np.arange(0, steps + 1, every), [steps])
     if not np.array_equal(records["steps"], expected):
         raise RuntimeError("the session dropped rows of the records")
-    facts = [{
-        "label": spec.label,
-        "optimizer": spec.optimizer,
-        "hyperparameters": dict(spec.hyperparameters),
-        "start": tuple(spec.start),
-        "status": "ok" if diverged_at[r] is None else "diverged",
-        "diverged_at": diverged_at[r],
-        "state_names": rules[spec.optimizer].state_in_use([spec.hyperparameters]),
-    } for r, spec in enumerate(experiment.runs)]
+    facts = RunFacts(experiment, diverged_at)
     thinning = None if every == 1 else {
         "every": every, "rows": len(expected), "steps": steps + 1, "budget_bytes": record_budget}
     return ExperimentResult(experiment.to_dict(), experiment.problem.name, records, facts,
                             thinning)
+
+
+class RunFacts(Sequence[dict[str, Any]]):
+    """Each run's fixed facts (label, optimizer, hyperparameters, start, status, diverged_at and
+    the state torch keeps for it), made when asked for: 10,000 starts would otherwise be 20,000
+    dicts built, and kept, by every call. Holds each distinct run once and the starts."""
+
+    def __init__(self, experiment: Experiment, diverged_at: Sequence[int | None]) -> None:
+        runs, starts = experiment.runs, experiment.starts
+        per_start = len(starts) if starts and len(runs) % len(starts) == 0 else 1
+        self._specs = runs[::per_start]  # the runs are these × the starts, run-major
+        self._starts = tuple(starts) if per_start > 1 else None
+        self._per_start = per_start
+        self._diverged_at = tuple(diverged_at)
+        if self._starts is not None and any(
+                spec.start != start for spec, start in zip(runs, self._starts * len(self._specs),
+                                                           strict=True)):
+            self._specs, self._starts, self._per_start = runs, None, 1
+
+    def __len__(self) -> int:
+        return len(self._diverged_at)
+
+    def __getitem__(self, r):  # type: ignore[override]
+        if isinstance(r, slice):
+            return [self[i] for i in range(*r.indices(len(self)))]
+        diverged_at = self._diverged_at[r]
+        spec = self._specs[r // self._per_start]
+        start = spec.start if self._starts is None else self._starts[r % self._per_start]
+        return {
+            "label": spec.label,
+            "optimizer": spec.optimizer,
+            "hyperparameters": dict(spec.hyperparameters),
+            "start": tuple(start),
+            "status": "ok" if diverged_at is None else "diverged",
+            "diverged_at": diverged_at,
+            "state_names": get_rule(spec.optimizer).state_in_use([spec.hyperparameters]),
+        }
 
 
 def row_bytes(experiment: Experiment) -> int:

@@ -4,8 +4,10 @@ result writers (streamed, atomic)."""
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import math
+import weakref
 
 import numpy as np
 import pytest
@@ -480,3 +482,15 @@ def test_a_failing_replace_leaves_the_old_file(tmp_path, monkeypatch, diverging_
         write_result(diverging_result, path)
     assert path.read_text(encoding="utf-8") == "{}"
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+def test_a_result_dropped_is_freed_at_once_with_its_records():
+    gc.disable()  # freed by reference counting alone: the result is in no reference cycle
+    try:
+        result = run_experiment(ROSENBROCK)
+        result["runs"][0]["trajectory"]
+        alive = weakref.ref(result)
+        del result
+        assert alive() is None
+    finally:
+        gc.enable()
