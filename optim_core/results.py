@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from optim_core.collector import collector_held_off
 from optim_core.errors import ConfigError
 from optim_core.experiment import DTYPES, Experiment, parse_experiment
 from optim_core.experiment_result import STEP_ARRAYS, ExperimentResult
@@ -73,7 +74,14 @@ def run_experiment(config: Mapping[str, Any] | Experiment, *,
     """
     if is_network_experiment(config):  # "network" in place of "problem": train a network
         return run_network(config)  # type: ignore[return-value]
-    experiment = config if isinstance(config, Experiment) else parse_experiment(config)
+    with collector_held_off():  # see optim_core.collector: 10⁴ starts, no cycles
+        experiment = config if isinstance(config, Experiment) else parse_experiment(config)
+        result = _run(experiment, record_budget, thin)
+        del experiment  # its 10⁴ run descriptions are freed now, before the collector resumes
+    return result
+
+
+def _run(experiment: Experiment, record_budget: int, thin: bool) -> ExperimentResult:
     every = record_stride(experiment, record_budget, thin=thin)
     # The stride above is the memory guard, so the session may keep every row it records.
     session = Session.from_experiment(experiment, history_budget=sys.maxsize,

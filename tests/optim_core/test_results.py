@@ -17,7 +17,7 @@ from optim_core import ConfigError, run_experiment
 from optim_core import files as files_module
 from optim_core import results as results_module
 from optim_core.experiment import parse_experiment
-from optim_core.optimizers import get_rule
+from optim_core.optimizers import BUILT_IN, get_rule
 from optim_core.problems import PROBLEMS, make_problem
 from optim_core.results import (
     CSV_COLUMNS,
@@ -494,3 +494,56 @@ def test_a_result_dropped_is_freed_at_once_with_its_records():
         assert alive() is None
     finally:
         gc.enable()
+
+
+CYCLE_FREE = {  # what run_experiment steps with the cyclic collector held off
+    "every built-in rule, clipping, a schedule, divergence": {
+        "problem": "rosenbrock", "steps": 30, "starts": [[-1.5, 2.0], [0.5, 0.5]],
+        "runs": [{"optimizer": name} for name in BUILT_IN] + [
+            {"optimizer": "SGD", "lr": 1.0, "clip_value": 0.5},
+            {"optimizer": "Adam", "lr": 0.05, "clip_norm": 1.0,
+             "schedule": {"name": "StepLR", "step_size": 5}},
+            {"optimizer": "SGD", "lr": 1.0}]},
+    "minibatches and gradient noise": {**_finite_sum_config(30), "grad_noise": 0.1},
+    "torch.optim's own classes (a closure too)": {
+        **_finite_sum_config(30), "runs": [{"optimizer": "NAdam"}, {"optimizer": "LBFGS"},
+                                           {"optimizer": "ASGD", "clip_norm": 1.0}]},
+    "your own function": {"problem": {"name": "custom", "expression": "sin(x) * y**2 + x**2",
+                                      "view": [-2, 2, -2, 2]},
+                          "steps": 30, "runs": [{"optimizer": "Newton"}, {"optimizer": "AdamW"}]},
+}
+
+
+def _cyclic_garbage(config: dict) -> int:
+    gc.collect()
+    gc.disable()
+    try:
+        result = run_experiment(config)
+        assert not gc.isenabled()  # left as it was found
+        assert result["runs"][0]["effective_lr"].shape[0] == config["steps"]
+        del result
+        return gc.collect()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("config", CYCLE_FREE.values(), ids=CYCLE_FREE)
+def test_built_in_rules_step_without_cyclic_garbage_for_the_collector_held_off(config):
+    run_experiment(config)  # first uses (imports, caches) aside
+    # a few objects per session at most (a problem moved to its dtype), none per step
+    assert _cyclic_garbage(config) == _cyclic_garbage({**config, "steps": 300}) <= 10
+
+
+def test_the_collector_is_held_off_while_stepping_and_runs_again_after(monkeypatch):
+    seen = []
+    real_step = Session.step
+
+    def step(self, k=1):
+        seen.append(gc.isenabled())
+        return real_step(self, k)
+
+    monkeypatch.setattr(Session, "step", step)
+    run_experiment(ROSENBROCK)
+    with pytest.raises(ConfigError):
+        run_experiment({**ROSENBROCK, "steps": -1})
+    assert seen == [False] and gc.isenabled()
