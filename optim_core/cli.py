@@ -29,6 +29,8 @@ from optim_core.networks.script_export import network_script
 from optim_core.optimizers import BUILT_IN, get_rule, optimizer_names
 from optim_core.problems import PROBLEMS, make_problem
 from optim_core.results import (
+    RECORD_BUDGET_BYTES,
+    RECORD_BUDGET_MIB,
     RESULT_FORMATS,
     atomic_write,
     check_out,
@@ -77,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run an experiment file and print a summary")
     run.add_argument("experiment", help="experiment file (.json)")
     run.add_argument("--out", help="save every step as .json, .csv or .npz")
+    run.add_argument("--record-budget", type=float, metavar="MIB",
+                     default=RECORD_BUDGET_BYTES / 2**20,
+                     help="memory the records may take; a longer experiment is recorded every "
+                          "k-th step (default %(default)g MiB)")
     run.set_defaults(handler=_cmd_run)
 
     problems = commands.add_parser("problems", help="list the problems and their parameters")
@@ -115,7 +121,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     config = read_json(args.experiment)
     if is_network_experiment(config):  # a network: train it, as `train` does
         return network_cli.train_and_report(parse_network_experiment(config), args.out)
-    return _run_and_report(parse_experiment(config), args.out)
+    budget = RECORD_BUDGET_MIB.validate(args.record_budget)
+    return _run_and_report(parse_experiment(config), args.out, int(budget * 2**20))
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -124,8 +131,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return _run_and_report(parse_experiment({**DEMO_EXPERIMENT, "steps": args.steps}), args.out)
 
 
-def _run_and_report(experiment: Experiment, out: str | None) -> int:
-    result = run_experiment(experiment)
+def _run_and_report(experiment: Experiment, out: str | None,
+                    record_budget: int = RECORD_BUDGET_BYTES) -> int:
+    result = run_experiment(experiment, record_budget=record_budget)
     if out is not None:  # write first: a failed write must print nothing but its error
         write_result(result, out)
     print(summary(result))

@@ -74,6 +74,35 @@ def test_run_without_out_writes_nothing(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["exp.json"]
 
 
+@pytest.mark.parametrize(("budget", "said"), [
+    (None, "recorded 1 step in 5 and the last: 201 of 1001 rows, to stay within 64 MiB"),
+    ("2", "recorded 1 step in 200 and the last: 6 of 1001 rows, to stay within 2 MiB"),
+    ("1024", None),  # every step kept
+])
+def test_run_keeps_what_its_record_budget_allows_and_says_so(tmp_path, capsys, budget, said):
+    config = {"problem": "rosenbrock", "steps": 1000, "dtype": "float32",
+              "starts": [[x / 1000, 0.5] for x in range(-1000, 1000)],
+              "runs": [{"optimizer": "Adam"}] * 2 + [{"optimizer": "SGD"}]}
+    exp = _write(tmp_path / "exp.json", config)
+    out = tmp_path / "out.npz"
+    argv = ["run", str(exp), "--out", str(out)] + ([] if budget is None else
+                                                    ["--record-budget", budget])
+    assert cli.main(argv) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header.startswith("rosenbrock: 6000 runs, 1000 steps")
+    assert (said is None and "recorded" not in header) or said in header
+    with np.load(out) as saved:
+        assert saved["loss"].shape[0] == 6000
+        assert saved["steps"][-1] == 1000 and (said is not None) == (len(saved["steps"]) < 1001)
+
+
+@pytest.mark.parametrize("budget", ["0", "-1", "nan", "inf"])
+def test_a_record_budget_that_keeps_nothing_is_refused(tmp_path, capsys, budget):
+    exp = _write(tmp_path / "exp.json", GOOD)
+    assert cli.main(["run", str(exp), "--record-budget", budget]) == 2
+    assert capsys.readouterr().err.startswith("error: record_budget: ")
+
+
 def test_run_reports_where_a_run_diverged(tmp_path, capsys):
     config = {"problem": "rosenbrock", "steps": 20, "starts": [[0, 0], [-1.5, 2]],
               "runs": [{"optimizer": "SGD", "lr": 1.0}]}
