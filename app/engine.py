@@ -20,10 +20,11 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QThread, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
 from app.gui_collector import collect_in_gui_thread
 from app.owned_timers import soon
+from app.worker_threads import Lease, stop_requested
 
 if TYPE_CHECKING:
     from app.worker import Worker
@@ -83,7 +84,7 @@ class _Loader(QObject):
     @Slot()
     def load(self) -> None:
         module = importlib.import_module(ENGINE_MODULE)
-        if not QThread.currentThread().isInterruptionRequested():  # not closed meanwhile
+        if not stop_requested():  # not closed meanwhile
             self.loaded.emit(module.Worker())
 
 
@@ -110,6 +111,7 @@ class Engine(QObject):
     _noise_run = Signal(object)
     _curvature_on = Signal(bool)
     _shutdown = Signal()
+    _start_loading = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -119,24 +121,21 @@ class Engine(QObject):
         self._pending: list[tuple[SignalInstance, tuple[Any, ...]]] = []
         self._stopped = False
         collect_in_gui_thread()  # no garbage collection in the engine thread
-        self._thread = QThread()
-        self._thread.setObjectName("optimizer-lab engine")
+        #: the engine thread, lent by the pool (a new thread per window left memory behind)
+        self._thread = Lease("optimizer-lab engine")
         if engine_loaded():  # the worker at once
             worker = importlib.import_module(ENGINE_MODULE).Worker()
-            worker.moveToThread(self._thread)
+            self._thread.move_in(worker)
             self._connect(worker)
         else:  # a cold start: the engine thread loads it, the window goes on meanwhile
             self._loader = _Loader()
-            self._loader.moveToThread(self._thread)
-            self._thread.started.connect(self._loader.load)
+            self._start_loading.connect(self._loader.load)
             self._loader.loaded.connect(self._connect)
-        if self._worker is not None:
-            self._thread.start()
-        else:  # the window starts the loading once painted (else this does, a little later)
+            # the window starts the loading once painted (else this does, a little later)
             soon(self, self.start, LOADING_START_MS)
         # a script that forgets to stop the engine must not abort the interpreter at exit
         # ("QThread: Destroyed while thread is still running")
-        atexit.register(_stop_at_exit, weakref.ref(self))
+        _LIVE.add(self)
 
     @Slot(object)
     def _connect(self, worker: Worker) -> None:
@@ -168,7 +167,8 @@ class Engine(QObject):
     def start(self) -> None:
         """Start loading the engine in its thread, if not started yet (idempotent)."""
         if not (self._stopped or self._thread.isRunning() or self._thread.isFinished()):
-            self._thread.start()
+            self._thread.move_in(self._loader)
+            self._start_loading.emit()
 
     def is_ready(self) -> bool:
         """Whether the engine has loaded (commands go straight to the worker)."""
@@ -245,8 +245,12 @@ class Engine(QObject):
         return self._thread.wait(timeout_ms)
 
 
-def _stop_at_exit(engine: weakref.ref[Engine]) -> None:
-    alive = engine()
-    if alive is not None:
+#: the engines not yet garbage: one exit handler for all (one each lived on with its engine)
+_LIVE: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_at_exit() -> None:
+    for engine in list(_LIVE):
         with contextlib.suppress(RuntimeError):  # its Qt object is already gone
-            alive.stop()
+            engine.stop()

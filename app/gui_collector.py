@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer
+from PySide6.QtCore import QCoreApplication, QThread, QTimer
 
 INTERVAL_MS = 100
 _timer: QTimer | None = None
@@ -42,10 +42,3 @@ def collect_due() -> None:
     if generation >= 0:
         gc.collect(generation)
 
-
-def end_worker_thread(worker: QObject) -> None:
-    """Called in ``worker``'s own thread: move it back to the GUI thread, to be freed there as
-    every Qt object is (see above), and end that thread's event loop."""
-    thread = QThread.currentThread()
-    worker.moveToThread(QCoreApplication.instance().thread())
-    thread.quit()

@@ -1,11 +1,15 @@
-"""What the lab windows share: a worker in a thread of its own, stopped before the window goes.
+"""What the lab windows share: a worker in a thread lent to it, stopped before the window goes.
 
 A lab's worker is a QObject with a ``run_job(job)`` slot, a ``cancel_event`` (threading.Event)
 and the signals ``progress``, ``finished``, ``failed`` and ``cancelled`` (:class:`LabWorker` is
 one, given what to compute); jobs go to it as queued signals and results come back only through
 its signals, so the window's thread never computes. Closing the window disconnects the results
 first, cancels, then ends the thread (napari's ``cleanup()`` order), so no result arrives at a
-half-destroyed window. A lab with one job at a time has Run, Cancel and a progress bar
+half-destroyed window. The thread is lent by :mod:`app.worker_threads` and goes back to its pool;
+closing waits for the job at most :data:`CLOSE_WAIT_MS` (a job that misses its cancel check
+finishes after the window has gone, its result unseen, and its worker is freed then).
+
+A lab with one job at a time has Run, Cancel and a progress bar
 (:meth:`LabWindow.run_controls`) and a status line.
 """
 
@@ -18,7 +22,11 @@ from typing import Any
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from app.gui_collector import collect_in_gui_thread
+from app.worker_threads import Lease
 from optim_core.errors import ConfigError
+
+#: how long closing a lab waits for its job to see the cancel
+CLOSE_WAIT_MS = 2000
 
 
 class LabWorker(QtCore.QObject):
@@ -59,7 +67,8 @@ class LabWorker(QtCore.QObject):
 
 
 class LabWindow(QtWidgets.QMainWindow):
-    """A window whose computations run in ``self.worker`` inside ``self.thread_``.
+    """A window whose computations run in ``self.worker`` inside ``self.thread_`` (a lease of a
+    pooled thread, :class:`~app.worker_threads.Lease`).
 
     Subclasses call :meth:`start_worker` once and implement ``_on_progress``, ``_on_finished``,
     ``_on_failed`` and ``_on_cancelled`` for the worker's signals.
@@ -76,18 +85,17 @@ class LabWindow(QtWidgets.QMainWindow):
         close.activated.connect(self.close)
 
     def start_worker(self, worker: QtCore.QObject) -> None:
-        """Move ``worker`` to a new thread owned by this window and wire its signals."""
+        """Move ``worker`` to a thread lent to this window and wire its signals."""
         collect_in_gui_thread()  # no garbage collection in the worker thread
-        self.thread_ = QtCore.QThread(self)
+        self.thread_ = Lease(f"optimizer-lab {type(self).__name__}")
         self.worker = worker
-        worker.moveToThread(self.thread_)
+        # deleted (in the GUI thread) once its job is over and it is handed back
+        self.thread_.move_in(worker, delete_when_back=True)
         self.job_requested.connect(worker.run_job)
         worker.progress.connect(self._on_progress)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
-        self.thread_.finished.connect(worker.deleteLater)
-        self.thread_.start()
 
     def lay_out(self, controls: QtWidgets.QLayout, view: QtWidgets.QWidget, status: str) -> None:
         """``controls`` above ``view`` (which gets the room), ``status`` in the status line."""
@@ -160,7 +168,8 @@ class LabWindow(QtWidgets.QMainWindow):
             self.worker.cancel_event.set()
 
     def cleanup(self) -> None:
-        """Stop the worker: disconnect its results first, cancel, then end the thread."""
+        """Stop the worker: disconnect its results first, cancel, then hand the thread back
+        (waiting at most :data:`CLOSE_WAIT_MS` for the job)."""
         if not hasattr(self, "worker"):
             return
         self.worker.cancel_event.set()
@@ -169,7 +178,7 @@ class LabWindow(QtWidgets.QMainWindow):
             signal.disconnect()
         self.job_requested.disconnect()
         self.thread_.quit()
-        self.thread_.wait()
+        self.thread_.wait(CLOSE_WAIT_MS)
         del self.worker
 
     def closeEvent(self, event: Any) -> None:

@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from app.gui_collector import collect_in_gui_thread, end_worker_thread
+from app.gui_collector import collect_in_gui_thread
 from app.pacer import Pacer
+from app.worker_threads import Lease, end_worker_thread, stop_requested
 from optim_core.errors import ConfigError
 from optim_core.networks.experiment import NetworkExperiment
 from optim_core.networks.landscape import Cancelled, loss_slice
@@ -235,14 +236,15 @@ class NetworkWorker(QObject):
 
     @Slot()
     def shutdown(self) -> None:
-        """Stop, move back to the GUI thread (to be freed there) and end the engine thread."""
+        """Stop, move back to the GUI thread (to be freed there) and hand the engine thread back
+        to the pool."""
         self._set_playing(False)
         self.session = None
         end_worker_thread(self)
 
     # ------------------------------------------------------------------ stepping
     def _stopping(self) -> bool:
-        return QThread.currentThread().isInterruptionRequested()
+        return stop_requested()
 
     def _set_playing(self, playing: bool) -> None:
         self._playing = playing
@@ -367,10 +369,10 @@ class NetworkEngine(QObject):
         super().__init__(parent)
         self.generation = 0
         collect_in_gui_thread()  # no garbage collection in the engine thread
-        self._thread = QThread()
-        self._thread.setObjectName("optimizer-lab network engine")
+        #: the engine thread, lent by the pool (a new thread per workbench left memory behind)
+        self._thread = Lease("optimizer-lab network engine")
         self._worker = NetworkWorker()
-        self._worker.moveToThread(self._thread)
+        self._thread.move_in(self._worker)
         for ours, theirs in (
             (self._load, self._worker.load), (self._play, self._worker.play),
             (self._pause, self._worker.pause), (self._step, self._worker.step_once),
@@ -386,8 +388,7 @@ class NetworkEngine(QObject):
             (self._worker.message, self.message),
         ):
             theirs.connect(ours)
-        self._thread.start()
-        atexit.register(_stop_at_exit, weakref.ref(self))
+        _LIVE.add(self)  # a script that forgets to stop the engine: stopped at exit
 
     def load(self, experiment: NetworkExperiment, *, speed: float | None,
              playing: bool) -> int:
@@ -437,8 +438,12 @@ class NetworkEngine(QObject):
         return self._thread.wait(timeout_ms)
 
 
-def _stop_at_exit(engine: weakref.ref[NetworkEngine]) -> None:
-    alive = engine()
-    if alive is not None:
-        with contextlib.suppress(RuntimeError):
-            alive.stop()
+#: the engines not yet garbage: one exit handler for all (one each lived on with its engine)
+_LIVE: weakref.WeakSet[NetworkEngine] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_at_exit() -> None:
+    for engine in list(_LIVE):
+        with contextlib.suppress(RuntimeError):  # its Qt object is already gone
+            engine.stop()

@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.engine import Engine, LoadRequest, Progress
-from app.gui_collector import end_worker_thread
 from app.landscape_grid import GridCancelled, LandscapeGrid, landscape_grid
 from app.noise_draws import NoiseDraws, noise_draws
 from app.pacer import Pacer
+from app.worker_threads import end_worker_thread, stop_requested
 from optim_core.curvature_path import CurvaturePath, CurvatureTrack
 from optim_core.errors import ConfigError
 from optim_core.session import Session
@@ -121,8 +121,7 @@ class Worker(QObject):
     def _stale(self, generation: int) -> bool:
         """Whether a load of ``generation`` is no longer wanted: a newer one is on its way, or
         the engine is stopping."""
-        return (generation < self.latest_generation
-                or QThread.currentThread().isInterruptionRequested())
+        return generation < self.latest_generation or stop_requested()
 
     @Slot(int)
     def play(self, command: int) -> None:
@@ -211,7 +210,8 @@ class Worker(QObject):
 
     @Slot()
     def shutdown(self) -> None:
-        """Stop, move back to the GUI thread (to be freed there) and end the engine thread."""
+        """Stop, move back to the GUI thread (to be freed there) and hand the engine thread back
+        to the pool."""
         self._set_playing(False)
         self._session = None
         end_worker_thread(self)
