@@ -3,7 +3,7 @@
 P1: 10,000 starts × 1,000 Adam steps on Rosenbrock in float32 — the engine (records included)
     against torch.optim.Adam on one batched (10000, 2) parameter. Target: ratio ≤ 1.0.
     Also end to end through ``run_experiment`` (parsing, set-up, stepping, the columnar result),
-    within its default record budget (64 MiB: 1 step in 7 kept) and with every step kept, and the
+    within its default record budget (32 MiB: 1 step in 14 kept) and with every step kept, and the
     session alone keeping only the last step (the stepping's own cost). Target: ≤ 1.0× end to end.
 P2: 4,096 distinct (lr, β₁) Adam configurations × 500 steps — the engine's one batched session
     against one torch.optim.Adam per configuration (timed on a subset, extrapolated).

@@ -37,12 +37,13 @@ from optim_core.optimizers import get_rule
 from optim_core.params import ParamSpec
 from optim_core.session import Session
 
-#: the most memory the per-step records of one run_experiment call take (thinned past it):
-#: 10,000 starts × 1,000 Adam steps in float32 keep 1 step in 7 (144 rows a run), 8 Adam runs
-#: in float64 every step of 92,000; a caller wanting more passes ``record_budget`` (``run
-#: --record-budget``). Every recorded row is fresh memory, so the budget is also what the records
-#: cost in time: 256 MiB made P1 1.3× torch.optim end to end, 64 MiB ≤ 1.0×
-RECORD_BUDGET_BYTES = 64 * 2**20
+#: the most memory the per-step records of one run_experiment call take (thinned past it). A
+#: result is for reading and plotting, and a plot needs far fewer than 1,000 points a run: 10,000
+#: starts × 1,000 Adam steps in float32 keep 1 step in 14 (73 rows a run), 8 Adam runs in float64
+#: every step of up to 46,000. A caller wanting more passes ``record_budget`` (``run
+#: --record-budget MIB``). Every recorded row is fresh memory (page faults, copies), so the budget
+#: is also what the records cost in time: on P1, 256 MiB cost 0.4× torch.optim's whole run.
+RECORD_BUDGET_BYTES = 32 * 2**20
 RECORD_BUDGET_MIB = ParamSpec("record_budget", RECORD_BUDGET_BYTES / 2**20, low=0.0,
                               low_open=True, doc="MiB the records may take (thinned past it)")
 #: the fewest recorded steps a run may be thinned to: the start, one step between, the end

@@ -75,7 +75,7 @@ def test_run_without_out_writes_nothing(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("budget", "said"), [
-    (None, "recorded 1 step in 5 and the last: 201 of 1001 rows, to stay within 64 MiB"),
+    (None, "recorded 1 step in 9 and the last: 113 of 1001 rows, to stay within 32 MiB"),
     ("2", "recorded 1 step in 200 and the last: 6 of 1001 rows, to stay within 2 MiB"),
     ("1024", None),  # every step kept
 ])
