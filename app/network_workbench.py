@@ -635,13 +635,6 @@ class NetworkWorkbench(QMainWindow):
             self.drawing.request()  # a plot per turn, at most DRAW_HZ drawings a second
         else:
             self.drawing.draw_now()  # the still picture, whole
-        status = self._statuses()
-        for row in range(len(self.config["runs"])):
-            index = self._session_index(row)
-            text = status.get(index) if index is not None else None
-            if text is not None and self._row_status.get(row) != text:
-                self._row_status[row] = text
-                self.controls.runs.set_status(row, text)
         rate = f" · {progress.steps_per_second:.0f} steps/s" if progress.playing else ""
         shown = self.statusBar().currentMessage()
         if not shown or shown.startswith("step "):  # a message stays its time
@@ -672,7 +665,19 @@ class NetworkWorkbench(QMainWindow):
             pieces.append(("noise", partial(self._draw_noise, snap)))
         elif tab is self.sharpness and self._tab_due("sharpness"):
             pieces.append(("sharpness", partial(self._draw_sharpness, snap)))
+        if self._tab_due("statuses"):  # the runs table re-fits its columns
+            pieces.append(("run statuses", self._show_statuses))
         return pieces
+
+    def _show_statuses(self) -> None:
+        """Each run's latest validation accuracy (or loss), or where it diverged, in the table."""
+        status, changed = self._statuses(), {}
+        for row in range(len(self.config["runs"])):
+            index = self._session_index(row)
+            text = status.get(index) if index is not None else None
+            if text is not None and self._row_status.get(row) != text:
+                self._row_status[row] = changed[row] = text
+        self.controls.runs.set_statuses(changed)
 
     def _draw_curves(self, snap: Any, plot: str) -> None:
         axis = self.curves.x_axis()
@@ -687,7 +692,8 @@ class NetworkWorkbench(QMainWindow):
         self.curves.set_data(step_x.astype(float), eval_x.astype(float),
                              {"minibatch_loss": snap.loss, **{k: ev[k] for k in (
                                  "train_loss", "val_loss", "train_accuracy", "val_accuracy")}},
-                             regression=regression, plots=(plot,))
+                             regression=regression, plots=(plot,),
+                             **({"points": self.curves.screen_points()} if self._live else {}))
 
     def _tab_due(self, name: str) -> bool:
         """Whether (while training) a tab's last drawing is 1/TAB_HZ old."""

@@ -29,9 +29,11 @@ SERIES = {
 
 
 PLOTS = ("loss", "accuracy")
+POINTS = 2000  #: most points per curve in a still picture (a zoom in shows them)
+MIN_POINTS = 200  #: fewest points per curve of a live drawing (see screen_points)
 
 
-def _set(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+def _set(item: pg.PlotCurveItem, x: np.ndarray, y: np.ndarray) -> None:
     """``item.setData(x, y)`` unless it shows these points already (an evaluation every k steps
     leaves its curves as they were for several drawings)."""
     key = (len(x), float(x[-1]) if len(x) else 0.0, float(y[-1]) if len(y) else 0.0)
@@ -113,11 +115,19 @@ class TrainingCurvesPanel(QtWidgets.QWidget):
         self._ranges = {"loss": style.FollowedRange(self.plots["loss"]),
                         "accuracy": style.FollowedRange(self.plots["accuracy"],
                                                         fixed_y=(-0.02, 1.02))}
-        self.curves: list[dict[str, pg.PlotDataItem]] = []
+        #: per run, a curve per series: PlotCurveItems, whose setData costs a seventh of a
+        #: PlotDataItem's; a log axis's values are handed over as log10
+        self.curves: list[dict[str, pg.PlotCurveItem]] = []
         self.received = 0  #: data sets drawn so far (for tests)
 
     def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(560, 300)
+
+    def screen_points(self) -> int:
+        """Points per curve that look exact at the plots' width (two per pixel column, what a
+        min/max decimation needs): a live drawing need not hand Qt more."""
+        width = max(plot.getViewBox().size().width() for plot in self.plots.values())
+        return max(MIN_POINTS, int(2 * width))
 
     def x_axis(self) -> str:
         return self.x_combo.currentText()
@@ -132,19 +142,19 @@ class TrainingCurvesPanel(QtWidgets.QWidget):
             color = style.run_color(colors, i)
             curves = {}
             for name, (plot, line, width, alpha) in SERIES.items():
-                item = pg.PlotDataItem(pen=_pen(color, line, width, alpha),
-                                       skipFiniteCheck=True)  # finite: filtered here
-                item.setClipToView(True)
+                item = pg.PlotCurveItem(pen=_pen(color, line, width, alpha),
+                                        skipFiniteCheck=True)  # finite: filtered here
                 self.plots[plot].addItem(item)
                 curves[name] = item
             self.curves.append(curves)
 
     def set_data(self, step_x: np.ndarray, eval_x: np.ndarray,
                  series: Mapping[str, np.ndarray], regression: bool = False,
-                 plots: Sequence[str] = PLOTS) -> None:
+                 plots: Sequence[str] = PLOTS, points: int = POINTS) -> None:
         """``series[name]`` is ``(T, R)`` over ``step_x`` (``minibatch_loss``) or ``(E, R)`` over
-        ``eval_x`` (the others); non-finite values are left out. Only the ``plots`` named are
-        drawn (one at a time keeps each repaint short while training)."""
+        ``eval_x`` (the others); non-finite values are left out, long ones thinned to ``points``
+        (keeping spikes). Only the ``plots`` named are drawn (one at a time keeps each repaint
+        short while training)."""
         bounds: dict[str, list[tuple[float, float, float, float]]] = {p: [] for p in plots}
         for name, curves_of in SERIES.items():
             plot = curves_of[0]
@@ -161,10 +171,10 @@ class TrainingCurvesPanel(QtWidgets.QWidget):
                 ok = np.isfinite(y) & np.isfinite(x[:len(y)])
                 if plot == "loss":
                     ok &= y > 0
-                xs, ys = style.decimate(x[:len(y)][ok], y[ok], 2000, method="peak")
-                _set(item, xs, ys)
+                xs, ys = style.decimate(x[:len(y)][ok], y[ok], points, method="peak")
+                view_y = np.log10(ys) if plot == "loss" else ys  # the log axis's coordinates
+                _set(item, xs, view_y)
                 if len(xs):
-                    view_y = np.log10(ys) if plot == "loss" else ys
                     bounds[plot].append((float(xs[0]), float(xs[-1]), float(view_y.min()),
                                          float(view_y.max())))
         for plot, spans in bounds.items():

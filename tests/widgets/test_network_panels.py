@@ -1,6 +1,7 @@
 """The network workbench's curve panels: drawn plain while training and with their own pens when
-still, axis ranges that move only when the data leave them, one plot drawn at a time, and keys
-that wrap between entries rather than being cut (presentation mode)."""
+still, axis ranges that move only when the data leave them, one plot drawn at a time, keys that
+wrap between entries rather than being cut (presentation mode), and the runs table's statuses
+fitted once a drawing."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from widgets import style
 from widgets.layer_stats import LayerStatsPanel
 from widgets.live_drawing import plain_pen, set_live
 from widgets.probe_curves import ProbeCurvesPanel
+from widgets.run_table import STATUS, RunTable
 from widgets.training_curves import TrainingCurvesPanel
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -201,3 +203,20 @@ def test_keys_wrap_between_entries_and_are_never_cut(show, scale, factor, name, 
         assert any(entry in line for line in lines), (entry, lines)
     if factor == 2.0:
         assert len(lines) > 1  # it wrapped rather than ran off the panel
+
+
+def test_a_drawing_s_run_statuses_fit_the_table_s_columns_once(qtbot, monkeypatch):
+    """Each status fitted the columns anew (5–15 ms each here): eight runs' statuses held the
+    window for up to 100 ms twice a second while training."""
+    table = RunTable()
+    qtbot.addWidget(table)
+    table.set_rows([{"label": f"run {i}", "optimizer": "SGD", "color": COLORS[i % 3],
+                     "summary": "lr=0.1", "status": "ready"} for i in range(8)])
+    fits = []
+    monkeypatch.setattr(table, "_fit_columns", lambda: fits.append(1))
+    table.set_statuses({i: f"val acc {90 + i}%" for i in range(8)} | {9: "no such row"})
+    assert len(fits) == 1
+    assert [table.table().item(i, STATUS).text() for i in range(8)] == [
+        f"val acc {90 + i}%" for i in range(8)]
+    table.set_statuses({})
+    assert len(fits) == 1
