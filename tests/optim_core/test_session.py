@@ -38,6 +38,28 @@ def test_non_finite_start_is_diverged_at_step_zero():
     assert session.snapshot().diverged_at == (0,)
 
 
+DIVERGING = {  # what freezes a run, each alone: the others must go on untouched
+    "loss and gradient overflow": ("x**2 + y**2", 1.0, (1e30, 1.0), 0, "float32"),
+    "only the gradient is non-finite": ("sqrt(abs(x)) + y**2", 0.1, (0.0, 1.0), 0, "float64"),
+    "a coordinate past the bound": (  # x: 4e5, −8e5, 1.6e6
+        "x**2 + y**2", 1.5, (4e5, 1.0), 2, "float64"),
+    "a coordinate past the bound, float32": ("x**2 + y**2", 1.5, (4e5, 1.0), 2, "float32"),
+}
+
+
+@pytest.mark.parametrize(("expression", "lr", "start", "at", "dtype"), DIVERGING.values(),
+                         ids=DIVERGING)
+def test_a_run_is_frozen_at_the_step_its_loss_gradient_or_position_gives_out(
+        expression, lr, start, at, dtype):
+    problem = make_problem({"name": "custom", "expression": expression, "view": [-2, 2, -2, 2]})
+    session = Session(problem, [run("SGD", start=start, lr=lr), run("SGD", start=(1.0, 1.0))],
+                      dtype=dtype)
+    session.step(6)
+    snap = session.snapshot()
+    assert snap.diverged_at == (at, None)
+    assert np.isfinite(snap.position[:, 1]).all() and snap.position[-1, 1, 0] < 1.0
+
+
 def test_reset_returns_to_the_start_with_fresh_state_and_same_draws():
     session = Session(make_problem("rosenbrock"), [run("Adam", lr=0.01)])
     session.step(25)
