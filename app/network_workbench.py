@@ -108,6 +108,9 @@ class NetworkWorkbench(QMainWindow):
         #: draws the latest snapshot: a plot per turn while training, whole when paused
         self.drawing = StaggeredDrawing(self._drawing_pieces, self)
         self._row_status: dict[int, str] = {}
+        #: the latest decision regions from the engine, and the ones the panel shows
+        self._grids: DecisionGrids | None = None
+        self._grids_drawn: DecisionGrids | None = None
         self.engine = NetworkEngine(self)
         self.controls = NetworkControls()
         self._build_panels()
@@ -367,6 +370,7 @@ class NetworkWorkbench(QMainWindow):
         self.snapshot = None
         self.loaded = None
         self.drawing.stop()  # pieces of the old session's drawing are not drawn
+        self._grids = self._grids_drawn = None
         self._row_status = {}
         self.controls.playback.set_playing(playing)
         self.engine.load(self.experiment, speed=self.speed, playing=playing)
@@ -657,6 +661,8 @@ class NetworkWorkbench(QMainWindow):
             return []
         pieces: list[Piece] = [(f"curves {plot}", partial(self._draw_curves, snap, plot))
                                for plot in CURVE_PLOTS]
+        if self._grids is not None and self._grids is not self._grids_drawn:
+            pieces.append(("regions", partial(self._draw_regions, self._grids)))
         tab = self.bottom.currentWidget()
         if tab is self.layers and self._has_new_rows("layers", snap.layers):
             pieces += [(f"layers {part}", partial(self._draw_layers, snap, part))
@@ -747,7 +753,15 @@ class NetworkWorkbench(QMainWindow):
     def _on_grids(self, grids: DecisionGrids) -> None:
         if grids.generation == self.engine.generation and self.loaded is not None \
                 and self.loaded.extent is not None:
-            self.regions.set_grids(grids.grids, grids.boundaries)
+            self._grids = grids
+            if self._live:
+                self.drawing.request()  # a piece of the next drawing, a turn of its own
+            else:
+                self._draw_regions(grids)
+
+    def _draw_regions(self, grids: DecisionGrids) -> None:
+        self.regions.set_grids(grids.grids, grids.boundaries)
+        self._grids_drawn = grids
 
     # landscape slice ---------------------------------------------------------------------------
     def compute_slice(self, run: int, directions: str) -> None:

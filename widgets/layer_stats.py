@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from widgets import style
+from widgets.finite_curve import FiniteCurve
 from widgets.training_curves import key_label, style_combo
 
 #: layer colours in the histogram (light to dark: input layer to output layer)
@@ -104,9 +105,8 @@ class LayerStatsPanel(QtWidgets.QWidget):
         for r in range(len(labels)):
             items = []
             for k in range(len(layers)):
-                item = pg.PlotCurveItem(pen=_pen(style.run_color(colors, r), 1.6,
-                                                 LAYER_STYLES[k % len(LAYER_STYLES)]),
-                                        skipFiniteCheck=True)  # finite: filtered here
+                item = FiniteCurve(pen=_pen(style.run_color(colors, r), 1.6,
+                                            LAYER_STYLES[k % len(LAYER_STYLES)]))  # filtered
                 self.ratio_plot.addItem(item)
                 items.append(item)
             self.ratio_items.append(items)

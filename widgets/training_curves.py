@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from widgets import style
+from widgets.finite_curve import FiniteCurve
 
 X_AXES = ("steps", "samples seen", "wall time (s)")
 #: what the app passes per run, and how each is drawn (plot, line style, width, alpha)
@@ -142,8 +143,7 @@ class TrainingCurvesPanel(QtWidgets.QWidget):
             color = style.run_color(colors, i)
             curves = {}
             for name, (plot, line, width, alpha) in SERIES.items():
-                item = pg.PlotCurveItem(pen=_pen(color, line, width, alpha),
-                                        skipFiniteCheck=True)  # finite: filtered here
+                item = FiniteCurve(pen=_pen(color, line, width, alpha))  # filtered here
                 self.plots[plot].addItem(item)
                 curves[name] = item
             self.curves.append(curves)

@@ -118,14 +118,15 @@ def test_while_training_a_turn_draws_one_plot_plainly(qtbot, make_workbench):
     counter.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
     counter.start(0)
     drawn_in: list[int] = []
-    for panel in (window.curves, window.layers):
-        def counted(*args, draw=panel.set_data, **kw):
+    for panel, method in ((window.curves, "set_data"), (window.layers, "set_data"),
+                          (window.regions, "set_grids")):
+        def counted(*args, draw=getattr(panel, method), **kw):
             if window.controls.playback.is_playing():
                 drawn_in.append(turns[0])
             draw(*args, **kw)
-        panel.set_data = counted
+        setattr(panel, method, counted)
     window.controls.playback.play_button.click()
-    pieces = ("curves loss", "curves accuracy", "layers ratios", "layers histograms")
+    pieces = ("curves loss", "curves accuracy", "regions", "layers ratios", "layers histograms")
     qtbot.waitUntil(lambda: all(window.drawing.drawn[name] >= 2 for name in pieces),
                     timeout=TIMEOUT_MS)
     curves = [item for item in window.curves.view.items()

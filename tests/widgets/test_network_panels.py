@@ -13,6 +13,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from widgets import style
+from widgets.finite_curve import FiniteCurve
 from widgets.layer_stats import LayerStatsPanel
 from widgets.live_drawing import plain_pen, set_live
 from widgets.probe_curves import ProbeCurvesPanel
@@ -220,3 +221,18 @@ def test_a_drawing_s_run_statuses_fit_the_table_s_columns_once(qtbot, monkeypatc
         f"val acc {90 + i}%" for i in range(8)]
     table.set_statuses({})
     assert len(fits) == 1
+
+
+@pytest.mark.parametrize("frac, ortho", [(1.0, None), (0.9, None), (1.0, (10.0, 50.0))])
+def test_a_finite_curve_s_bounds_are_pyqtgraph_s(qapp, frac, ortho):
+    """A live curve's bounds were half of its plot's paint (pyqtgraph's NaN-proof path); a
+    FiniteCurve's are the plain minimum and maximum, the same numbers."""
+    x = np.arange(100.0)
+    y = np.log10(np.exp(-x / 30) + 0.01)
+    mine, theirs = FiniteCurve(), pg.PlotCurveItem()
+    for item in (mine, theirs):
+        item.setData(x, y)
+    for ax in (0, 1):
+        assert mine.dataBounds(ax, frac, ortho) == pytest.approx(theirs.dataBounds(ax, frac, ortho))
+    mine.setData(np.zeros(0), np.zeros(0))
+    assert mine.dataBounds(1) == (None, None)
