@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from optim_core.effective_lr import effective_lr
+from optim_core.history import resolve_follows
 
 #: per-step arrays of a run entry, in the order they are written
 STEP_ARRAYS = ("trajectory", "loss", "grad", "clipped", "effective_lr", "full_grad",
@@ -34,7 +35,8 @@ class ExperimentResult(Mapping[str, Any]):
     """All runs' records as columns ``(runs, rows, …)``, with per-run views on demand.
 
     ``records`` are the session's arrays ``(rows, runs, …)`` by its names (``position``,
-    ``loss``, ``grad``, ``clipped``, ``position_before`` — or ``effective_lr`` itself —,
+    ``loss``, ``grad``, ``clipped``, ``position_before`` as the session's history leaves it —
+    or ``effective_lr`` itself —,
     ``state.<name>``, ``full_grad``, ``sample_grads``, ``steps``); ``runs`` the fixed facts of
     each run (label, optimizer, hyperparameters, start, status, diverged_at, the state names
     torch keeps for it).
@@ -102,9 +104,10 @@ class ExperimentResult(Mapping[str, Any]):
     def _effective_lr(self, runs: slice | int) -> np.ndarray:
         """The effective lr of the recorded steps ``(rows - 1, …)`` of ``runs``, worked out from
         where each step started and ended and its gradient."""
-        before, after, grad = (self._records[n][1:, runs]
-                               for n in ("position_before", "position", "grad"))
-        return effective_lr(before, after, grad)
+        records = self._records
+        position = records["position"][:, runs]
+        before = resolve_follows(records["steps"], records["position_before"][:, runs], position)
+        return effective_lr(before[1:], position[1:], records["grad"][1:, runs])
 
     def facts(self, r: int) -> dict[str, Any]:
         """Run ``r``'s label, optimizer, hyperparameters, start, status and diverged_at."""

@@ -130,8 +130,9 @@ class Session:
         limit = max(1024, self._history_budget // max(row_bytes, 1))
         expected = self._expected_steps or 1023
         wanted = expected // self._record_every + 1 + (expected % self._record_every != 0)
+        # where each step started is the row before's position when every step is recorded
         return History(r, fields, min(limit, wanted), self.device, stride=self._record_every,
-                       final_step=self._expected_steps)
+                       final_step=self._expected_steps, follows={"position_before": "position"})
 
     def state_names(self) -> list[str]:
         """Every optimizer state name in use by some run (torch would hold it), in order."""
@@ -383,8 +384,9 @@ class Session:
     def take_records(self) -> dict[str, np.ndarray]:
         """The records as numpy arrays sharing the session's memory (no copy on the CPU), with
         ``steps`` and ``wall_time``: for a caller that steps this session no more. The effective
-        lr is not among them: ``position_before`` (where each recorded step started) is, to work
-        it out from (:func:`optim_core.effective_lr.effective_lr`)."""
+        lr is not among them: ``position_before`` (where each recorded step started, written only
+        where the row before is not the step before: :func:`optim_core.history.resolve_follows`)
+        is, to work it out from (:func:`optim_core.effective_lr.effective_lr`)."""
         return self._history.views()
 
     @property

@@ -138,6 +138,23 @@ def test_history_halves_and_keeps_every_other_row():
     assert (arrays["steps"] % history.stride == 0).all()
 
 
+@pytest.mark.parametrize(("stride", "capacity", "final_step"), [
+    (1, 64, None),  # every row follows the row before: the field is never written after row 0
+    (3, 64, 40),  # none does but the final step's
+    (1, 8, None),  # halved: rows kept without their row before are written then
+])
+def test_a_field_that_follows_another_reads_as_if_always_written(stride, capacity, final_step):
+    fields = {"a": ((2,), torch.float64), "a_before": ((2,), torch.float64)}
+    history = History(2, fields, capacity, "cpu", stride=stride, final_step=final_step,
+                      follows={"a_before": "a"})
+    for k in range(41):
+        history.append(k, 0.0, {"a": torch.full((2, 2), float(k)),
+                                "a_before": torch.full((2, 2), float(k - 1))})
+    arrays = history.arrays()
+    np.testing.assert_array_equal(arrays["a_before"][:, 0, 0], arrays["steps"] - 1)
+    np.testing.assert_array_equal(arrays["a"][:, 0, 0], arrays["steps"])
+
+
 def test_grad_noise_perturbs_a_deterministic_problem_reproducibly():
     def final(seed):
         session = Session(make_problem("quadratic"), [run("SGD", lr=0.1)], grad_noise=1.0,
