@@ -4,8 +4,8 @@ The issue-8 workload in the window: 8 optimizers (SGD, momentum, Nesterov, Adagr
 AdamW, AMSGrad) training one 2-64-64-2 ReLU MLP on 4,000 moons, batch 64, float32, every record
 at its default, as fast as the engine thread goes. A 5 ms QTimer in the GUI thread records how late
 each tick comes (p50, p99); the peer is the same window with training paused. Also printed: the
-engine's steps per second, the snapshots that reached the window and the panel drawings per
-second. Target: p99 ≤ 30 ms while training.
+engine's steps per second, the snapshots that reached the window, and the drawings per second
+with the plots they drew (one per turn of the event loop). Target: p99 ≤ 30 ms while training.
 
 Usage: python bench/bench_workbench_gui.py [--seconds S] [--threads N]
 Offscreen by default (set QT_QPA_PLATFORM to use a display); nothing is written.
