@@ -35,11 +35,10 @@ class ExperimentResult(Mapping[str, Any]):
     """All runs' records as columns ``(runs, rows, …)``, with per-run views on demand.
 
     ``records`` are the session's arrays ``(rows, runs, …)`` by its names (``position``,
-    ``loss``, ``grad``, ``clipped``, ``position_before`` as the session's history leaves it —
-    or ``effective_lr`` itself —,
-    ``state.<name>``, ``full_grad``, ``sample_grads``, ``steps``); ``runs`` the fixed facts of
-    each run (label, optimizer, hyperparameters, start, status, diverged_at, the state names
-    torch keeps for it).
+    ``loss``, ``grad``, ``clipped``, ``position_before`` as the session's history leaves it or
+    ``effective_lr`` itself, ``state.<name>``, ``full_grad``, ``sample_grads``, ``steps``);
+    ``runs`` the fixed facts of each run (label, optimizer, hyperparameters, start, status,
+    diverged_at, the state names torch keeps for it), a sequence that may make them on demand.
     """
 
     def __init__(self, experiment: dict[str, Any], problem: str,
