@@ -664,9 +664,9 @@ class NetworkWorkbench(QMainWindow):
         if self._grids is not None and self._grids is not self._grids_drawn:
             pieces.append(("regions", partial(self._draw_regions, self._grids)))
         tab = self.bottom.currentWidget()
-        if tab is self.layers and self._has_new_rows("layers", snap.layers):
+        if tab is self.layers:
             pieces += [(f"layers {part}", partial(self._draw_layers, snap, part))
-                       for part in LAYER_PARTS]
+                       for part in LAYER_PARTS if self._has_new_rows(f"layers {part}", snap.layers)]
         elif tab is self.noise and self._has_new_rows("noise", snap.noise):
             pieces.append(("noise", partial(self._draw_noise, snap)))
         elif tab is self.sharpness and self._tab_due("sharpness"):
@@ -710,21 +710,22 @@ class NetworkWorkbench(QMainWindow):
         return True
 
     def _has_new_rows(self, name: str, record: Mapping[str, np.ndarray]) -> bool:
-        """Whether a record kept every k steps has rows its panel has not drawn, and (while
-        training) its last drawing is 1/TAB_HZ old: histograms read no better redrawn ten
-        times a second."""
+        """Whether a record kept every k steps has rows the piece ``name`` has not drawn, and
+        (while training) its last drawing is 1/TAB_HZ old: histograms read no better redrawn
+        ten times a second. The rows count as drawn when the piece draws them (a pause may drop
+        a drawing before their turn)."""
+        return self._drawn_rows.get(name) != self._rows_key(record) and self._tab_due(name)
+
+    def _rows_key(self, record: Mapping[str, np.ndarray]) -> tuple[int, int, int]:
         steps = record["steps"]
-        key = (self.engine.generation, len(steps), int(steps[-1]) if len(steps) else -1)
-        if self._drawn_rows.get(name) == key or not self._tab_due(name):
-            return False
-        self._drawn_rows[name] = key
-        return True
+        return self.engine.generation, len(steps), int(steps[-1]) if len(steps) else -1
 
     def _draw_layers(self, snap: Any, part: str) -> None:
         layers = snap.layers
         self.layers.set_data(layers["steps"].astype(float), layers["update_ratio"],
                              snap.effective_lr_edges, layers["effective_lr_hist"],
                              parts=(part,))
+        self._drawn_rows[f"layers {part}"] = self._rows_key(layers)
 
     def _draw_noise(self, snap: Any) -> None:
         end = float(max(snap.step, 1))
@@ -734,6 +735,7 @@ class NetworkWorkbench(QMainWindow):
         self.noise.set_data(noise["steps"].astype(float), noise["noise_scale"],
                             [(np.array([0.0, end]), np.array([batch, batch]), MUTED)], note)
         set_live(self.noise, self._live)  # its reference line may be new
+        self._drawn_rows["noise"] = self._rows_key(noise)
 
     def _draw_sharpness(self, snap: Any) -> None:
         sharp = snap.sharpness

@@ -139,6 +139,25 @@ def test_while_training_a_turn_draws_one_plot_plainly(qtbot, make_workbench):
     assert len(drawn_in) >= 8 and len(set(drawn_in)) == len(drawn_in)  # one plot a turn
 
 
+def test_a_pause_that_drops_a_drawing_under_way_still_draws_the_newest_layer_rows(
+        qtbot, make_workbench):
+    """A drawing counted its layer rows as drawn when it began; a pause dropping it before
+    their turn left the still picture without them (the ratios ended steps before the pause)."""
+    window = make_workbench()
+    _train(qtbot, window, SMALL["steps"])
+    qtbot.waitUntil(lambda: not window.controls.playback.is_playing(), timeout=TIMEOUT_MS)
+    window._drawn_rows.clear()  # rows not drawn yet, and due, as when training
+    window._tab_drawn_at.clear()
+    window._live = True
+    window._drawing_pieces()  # a drawing begins (its pieces to come a turn apart)…
+    window._live = False
+    drawn = window.drawing.drawn["layers ratios"]
+    window.drawing.draw_now()  # …and a pause draws the still picture in its place
+    assert window.drawing.drawn["layers ratios"] == drawn + 1
+    x, _ = window.layers.ratio_items[0][0].getData()
+    assert x[-1] == window.snapshot.layers["steps"][-1]
+
+
 @pytest.mark.parametrize("x_axis, last", [("steps", 20.0), ("samples seen", 320.0)])
 def test_x_axis_of_the_curves(qtbot, make_workbench, x_axis, last):
     window = make_workbench()
