@@ -424,13 +424,15 @@ class TickAxis(pg.AxisItem):
         label.setScale(1.0 if natural <= length or natural <= 0 else max(length, 1.0) / natural)
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
-        """pyqtgraph's spacing, widened on a horizontal linear axis until the widest major label
-        fits between two ticks with :data:`_TICK_GAP_PX` to spare (a narrow plot printed
-        "−0.004−0.002" as one word)."""
+        """pyqtgraph's spacing, widened on a horizontal axis until the widest major label fits
+        between two ticks with :data:`_TICK_GAP_PX` to spare (a narrow plot printed
+        "−0.004−0.002" as one word; at 2× a log axis over 11 decades "10⁻⁶10⁻⁴10⁻²")."""
         levels = super().tickSpacing(minVal, maxVal, size)
-        if (self.logMode or self.orientation not in ("top", "bottom") or not levels
+        if (self.orientation not in ("top", "bottom") or not levels
                 or not maxVal > minVal or size <= 0 or self._tickSpacing is not None):
             return levels
+        if self.logMode:
+            return self._log_spacing(levels, minVal, maxVal, size)
         px_per_unit = size / (maxVal - minVal)
         metrics = QtGui.QFontMetricsF(self.style["tickFont"] or self.font())
         major = levels[0][0]
@@ -445,6 +447,23 @@ class TickAxis(pg.AxisItem):
         if major == levels[0][0]:
             return levels
         return [(major, 0), (major / (2.5 if _mantissa(major) == 5 else 2), 0)]
+
+    def _log_spacing(self, levels: list, minVal: float, maxVal: float, size: float) -> list:
+        """A log axis's levels with the major one (whole decades) widened until its labels fit;
+        the finer levels (decades, 2…9 × 10ᵏ) stay."""
+        major = levels[0][0]
+        if major < 1:
+            return levels
+        px_per_decade = size / (maxVal - minVal)
+        metrics = QtGui.QFontMetricsF(self.style["tickFont"] or self.font())
+        widest = max(metrics.horizontalAdvance(t) for t in self.logTickStrings(
+            [math.floor(minVal), math.ceil(maxVal)], 1.0, major) if t) if maxVal > minVal else 0
+        wider = major
+        while wider * px_per_decade < widest + _TICK_GAP_PX and wider < 1000:
+            wider = _next_nice(wider)
+        if wider == major:
+            return levels
+        return [(wider, 0), *[level for level in levels if level[0] < wider]]
 
     def logTickValues(self, minVal: float, maxVal: float, size: float,
                       stdTicks: list) -> list:

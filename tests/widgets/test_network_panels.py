@@ -236,3 +236,22 @@ def test_a_finite_curve_s_bounds_are_pyqtgraph_s(qapp, frac, ortho):
         assert mine.dataBounds(ax, frac, ortho) == pytest.approx(theirs.dataBounds(ax, frac, ortho))
     mine.setData(np.zeros(0), np.zeros(0))
     assert mine.dataBounds(1) == (None, None)
+
+
+@pytest.mark.parametrize("factor, size", [(1.0, 150), (1.0, 294), (2.0, 260), (2.0, 294),
+                                          (2.0, 400)])
+def test_the_histogram_s_log_axis_labels_do_not_overprint(show, scale, factor, size):
+    """At 2× the effective-lr axis (eleven decades in 294 px in the workbench) was labelled
+    every second decade: "10⁻⁶10⁻⁴10⁻²" printed as one word."""
+    scale(factor)
+    panel = show(_layers(), size=(740, 360))
+    _fill_layers(panel, 300)
+    axis = panel.hist_plot.getAxis("bottom")
+    x0, x1 = -8.61, 2.61
+    major = axis.tickSpacing(x0, x1, size)[0][0]
+    labels = [t for t in axis.logTickStrings(list(np.arange(np.ceil(x0), x1, major)), 1.0,
+                                            major) if t]
+    widest = max(QtGui.QFontMetricsF(axis.style["tickFont"]).horizontalAdvance(t)
+                 for t in labels)
+    assert major * size / (x1 - x0) >= widest  # a label's room between two labelled ticks
+    assert len(labels) >= 2
