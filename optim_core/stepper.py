@@ -26,10 +26,10 @@ from optim_core.optimizers.torch_adapter import TorchBlock
 ClosureFactory = Callable[["RuleBlock"], Callable[[int, torch.Tensor], torch.Tensor]]
 
 
-def hyper_view(kind: str, values: Sequence[Any], like: torch.Tensor) -> Any:
+def hyper_view(kind: str, values: list[Any], like: torch.Tensor) -> Any:
     """One hyperparameter as a rule sees it: a scalar when all runs share it, else a tensor
     ``(R_b, 1)`` (``(R_b, 2)`` for pairs such as betas)."""
-    if kind == "any" or all(v == values[0] for v in values):
+    if kind == "any" or values.count(values[0]) == len(values):  # C-speed over 10⁴ runs
         return values[0]
     if kind == "bool":
         return torch.tensor(values, device=like.device)[:, None]
@@ -88,8 +88,10 @@ class RuleStepper:
     def _make_blocks(self) -> list[RuleBlock]:
         blocks: dict[str, RuleBlock] = {}
         for r, run in enumerate(self.runs):
-            block = blocks.setdefault(
-                run.optimizer, RuleBlock(rule=get_rule(run.optimizer), rows=[], hyper=[]))
+            block = blocks.get(run.optimizer)
+            if block is None:  # one block (and rule) per optimizer, not one made per run
+                block = blocks[run.optimizer] = RuleBlock(rule=get_rule(run.optimizer), rows=[],
+                                                          hyper=[])
             block.rows.append(r)
             block.hyper.append(dict(run.hyperparameters))
             block.schedules.append(run.schedule)
