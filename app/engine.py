@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
-from app.gui_collector import collect_in_gui_thread
+from app.gui_collector import collect_in_gui_thread, collect_when_gone
 from app.owned_timers import soon
 from app.worker_threads import Lease, stop_requested
 
@@ -121,6 +121,8 @@ class Engine(QObject):
         self._pending: list[tuple[SignalInstance, tuple[Any, ...]]] = []
         self._stopped = False
         collect_in_gui_thread()  # no garbage collection in the engine thread
+        # deleted with its window, whose panels hang in reference cycles: they go at once
+        collect_when_gone(self)
         #: the engine thread, lent by the pool (a new thread per window left memory behind)
         self._thread = Lease("optimizer-lab engine")
         if engine_loaded():  # the worker at once

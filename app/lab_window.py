@@ -21,7 +21,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.gui_collector import collect_in_gui_thread
+from app.gui_collector import collect_in_gui_thread, collect_when_gone
 from app.worker_threads import Lease
 from optim_core.errors import ConfigError
 
@@ -80,6 +80,7 @@ class LabWindow(QtWidgets.QMainWindow):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        collect_when_gone(self)  # its panels hang in reference cycles: freed at once
         # Escape closes a lab, as it does a dialog
         close = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)
         close.activated.connect(self.close)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from app.gui_collector import collect_in_gui_thread
+from app.gui_collector import collect_in_gui_thread, collect_when_gone
 from app.pacer import Pacer
 from app.worker_threads import Lease, end_worker_thread, stop_requested
 from optim_core.errors import ConfigError
@@ -369,6 +369,8 @@ class NetworkEngine(QObject):
         super().__init__(parent)
         self.generation = 0
         collect_in_gui_thread()  # no garbage collection in the engine thread
+        # deleted with its workbench, whose panels hang in reference cycles: they go at once
+        collect_when_gone(self)
         #: the engine thread, lent by the pool (a new thread per workbench left memory behind)
         self._thread = Lease("optimizer-lab network engine")
         self._worker = NetworkWorker()
