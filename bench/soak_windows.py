@@ -54,6 +54,7 @@ START: dict[type, Callable[[Any], None]] = {
 SHORT = {"batch": BatchLabWindow, "lr": LrSweepWindow, "basins": BasinsWindow,
          "net": NetworkWorkbench}
 RUN_SECONDS = 0.05  #: how long a lab's job runs before the window is closed
+ALL_AT_ONCE = False  #: main windows left to the end of the phase to be deleted (--all-at-once)
 
 
 class _MallInfo2(ctypes.Structure):
@@ -137,7 +138,9 @@ def lab_cycle(window: MainWindow, kind: type) -> None:
 
 
 def main_cycle(folder: Path) -> None:
-    """A main window that opens every lab and closes (which closes them)."""
+    """A main window that opens every lab and closes (which closes them); it is deleted before
+    the next opens, as the event loop would delete it (``processEvents`` alone leaves deferred
+    deletes: with ``--all-at-once`` the 100 main windows stay until the phase ends)."""
     window = make_window(folder)
     for kind in LAB_WINDOWS:
         window.open_lab(kind)
@@ -145,6 +148,8 @@ def main_cycle(folder: Path) -> None:
     window.close()
     window.engine.stop(2000)
     window.deleteLater()
+    if not ALL_AT_ONCE:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def make_window(folder: Path) -> MainWindow:
@@ -185,7 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labs", default=",".join(SHORT), help="of " + ",".join(SHORT))
     parser.add_argument("--limit-mb", type=float, default=16.0,
                         help="most RSS growth per phase after malloc_trim")
+    parser.add_argument("--all-at-once", action="store_true",
+                        help="main windows deleted only at the end of their phase")
     args = parser.parse_args(argv)
+    global ALL_AT_ONCE
+    ALL_AT_ONCE = args.all_at_once
     app = QApplication.instance() or QApplication([])
     folder = Path(tempfile.mkdtemp(prefix="soak-windows-"))
     clean = True
