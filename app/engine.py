@@ -12,11 +12,8 @@ Nothing here imports torch or :mod:`optim_core`'s engine: the window's import pa
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import importlib
 import sys
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +21,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
 from app.gui_collector import collect_in_gui_thread, collect_when_gone
 from app.owned_timers import soon
-from app.worker_threads import Lease, stop_requested
+from app.worker_threads import Lease, stop_at_exit, stop_requested
 
 if TYPE_CHECKING:
     from app.worker import Worker
@@ -137,7 +134,7 @@ class Engine(QObject):
             soon(self, self.start, LOADING_START_MS)
         # a script that forgets to stop the engine must not abort the interpreter at exit
         # ("QThread: Destroyed while thread is still running")
-        _LIVE.add(self)
+        stop_at_exit(self)
 
     @Slot(object)
     def _connect(self, worker: Worker) -> None:
@@ -246,13 +243,3 @@ class Engine(QObject):
         self._shutdown.emit()
         return self._thread.wait(timeout_ms)
 
-
-#: the engines not yet garbage: one exit handler for all (one each lived on with its engine)
-_LIVE: weakref.WeakSet[Engine] = weakref.WeakSet()
-
-
-@atexit.register
-def _stop_at_exit() -> None:
-    for engine in list(_LIVE):
-        with contextlib.suppress(RuntimeError):  # its Qt object is already gone
-            engine.stop()

@@ -19,11 +19,8 @@ session it has already replaced.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +29,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.gui_collector import collect_in_gui_thread, collect_when_gone
 from app.pacer import Pacer
-from app.worker_threads import Lease, end_worker_thread, stop_requested
+from app.worker_threads import Lease, end_worker_thread, stop_at_exit, stop_requested
 from optim_core.errors import ConfigError
 from optim_core.networks.experiment import NetworkExperiment
 from optim_core.networks.landscape import Cancelled, loss_slice
@@ -390,7 +387,7 @@ class NetworkEngine(QObject):
             (self._worker.message, self.message),
         ):
             theirs.connect(ours)
-        _LIVE.add(self)  # a script that forgets to stop the engine: stopped at exit
+        stop_at_exit(self)  # a script that forgets to stop the engine: stopped at exit
 
     def load(self, experiment: NetworkExperiment, *, speed: float | None,
              playing: bool) -> int:
@@ -439,13 +436,3 @@ class NetworkEngine(QObject):
         self._shutdown.emit()
         return self._thread.wait(timeout_ms)
 
-
-#: the engines not yet garbage: one exit handler for all (one each lived on with its engine)
-_LIVE: weakref.WeakSet[NetworkEngine] = weakref.WeakSet()
-
-
-@atexit.register
-def _stop_at_exit() -> None:
-    for engine in list(_LIVE):
-        with contextlib.suppress(RuntimeError):  # its Qt object is already gone
-            engine.stop()

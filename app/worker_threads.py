@@ -19,8 +19,11 @@ thread to the pool. The pool holds as many threads as were ever busy at once; th
 from __future__ import annotations
 
 import atexit
+import contextlib
 import threading
+import weakref
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
@@ -186,3 +189,23 @@ def _end_pool() -> None:
     for pooled in _every:
         pooled.thread.quit()
         pooled.thread.wait(EXIT_WAIT_MS)
+
+
+class _Stoppable(Protocol):
+    def stop(self) -> object: ...
+
+
+#: engines not yet garbage, held weakly: stopped at exit if a script forgot to
+_ENGINES: weakref.WeakSet[_Stoppable] = weakref.WeakSet()
+
+
+def stop_at_exit(engine: _Stoppable) -> None:
+    """Stop ``engine`` at exit if it still runs then (before the pool's threads end)."""
+    _ENGINES.add(engine)
+
+
+@atexit.register  # registered after _end_pool, so it runs before it
+def _stop_engines() -> None:
+    for engine in list(_ENGINES):
+        with contextlib.suppress(RuntimeError):  # its Qt object is already gone
+            engine.stop()
