@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run an experiment file and print a summary")
     run.add_argument("experiment", help="experiment file (.json)")
-    run.add_argument("--out", help="save every step as .json, .csv or .npz")
+    run.add_argument("--out", help="save the records as .json, .csv or .npz (every step, or "
+                                   "thinned past --record-budget)")
     run.add_argument("--record-budget", type=float, metavar="MIB",
                      default=RECORD_BUDGET_BYTES / 2**20,
                      help="memory the records may take; a longer experiment is recorded every "
@@ -101,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run Rosenbrock with SGD, SGD + momentum and Adam")
     demo.add_argument("--steps", type=int, default=DEMO_EXPERIMENT["steps"],
                       help=f"steps per run (default {DEMO_EXPERIMENT['steps']})")
-    demo.add_argument("--out", help="save every step as .json, .csv or .npz")
+    demo.add_argument("--out", help="save the records as .json, .csv or .npz")
     demo.set_defaults(handler=_cmd_demo)
 
     noise_cli.add_parser(commands)

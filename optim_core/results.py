@@ -44,10 +44,14 @@ from optim_core.session import Session
 #: --record-budget MIB``). Every recorded row is fresh memory (page faults, copies), so the budget
 #: is also what the records cost in time: on P1, 256 MiB cost 0.4× torch.optim's whole run.
 RECORD_BUDGET_BYTES = 32 * 2**20
-RECORD_BUDGET_MIB = ParamSpec("record_budget", RECORD_BUDGET_BYTES / 2**20, low=0.0,
-                              low_open=True, doc="MiB the records may take (thinned past it)")
+RECORD_BUDGET_MIB = ParamSpec("record_budget", RECORD_BUDGET_BYTES / 2**20, low=1.0,
+                              doc="MiB the records may take (thinned past it)")
 #: the fewest recorded steps a run may be thinned to: the start, one step between, the end
 MIN_RECORDED_STEPS = 3
+#: with the default budget, a session whose fewest records do not fit it still runs with those
+#: while they fit this (the default thins long runs; it does not refuse what the 256 MiB default
+#: before it ran, e.g. a 512 × 512 grid of starts); a budget the caller sets is also the limit
+RECORD_LIMIT_BYTES = 256 * 2**20
 RESULT_FORMATS = (".json", ".csv", ".npz")
 CSV_COLUMNS = ("run", "label", "optimizer", "step", "x", "y", "loss", "grad_x", "grad_y",
                "clipped", "effective_lr_x", "effective_lr_y")
@@ -187,15 +191,19 @@ def record_stride(experiment: Experiment, budget: int = RECORD_BUDGET_BYTES, *,
             f"at most {max(rows - 1, 0)} for these {n} runs (the records would take "
             f"{_size(record_bytes(experiment))}; the limit is {_size(budget)})")
     if rows < MIN_RECORDED_STEPS:
+        limit = RECORD_LIMIT_BYTES if budget == RECORD_BUDGET_BYTES else budget
+        if MIN_RECORDED_STEPS * per_row <= limit:  # the start, one step between, the end
+            return math.ceil(steps / (MIN_RECORDED_STEPS - 2))
         per_run = per_row / n
-        most = max(int(budget // (MIN_RECORDED_STEPS * per_run)), 1)
+        most = max(int(limit // (MIN_RECORDED_STEPS * per_run)), 1)
         several = len(experiment.starts) > 1
         field = "starts" if several else "runs"
         value: Any = (f"{len(experiment.starts)} starts × {n // len(experiment.starts)} runs"
                       if several else f"{n} runs")
         raise ConfigError(field, value, f"at most {most} runs in all (starts × runs): "
                           f"{MIN_RECORDED_STEPS} recorded steps of each take "
-                          f"{_size(MIN_RECORDED_STEPS * per_row)}; the limit is {_size(budget)}")
+                          f"{_size(MIN_RECORDED_STEPS * per_row)}; the limit is {_size(limit)} "
+                          f"(run --record-budget MIB raises it)")
     return math.ceil(steps / (rows - 2))
 
 

@@ -96,7 +96,7 @@ def test_run_keeps_what_its_record_budget_allows_and_says_so(tmp_path, capsys, b
         assert saved["steps"][-1] == 1000 and (said is not None) == (len(saved["steps"]) < 1001)
 
 
-@pytest.mark.parametrize("budget", ["0", "-1", "nan", "inf"])
+@pytest.mark.parametrize("budget", ["0", "-1", "nan", "inf", "1e-9", "0.5"])
 def test_a_record_budget_that_keeps_nothing_is_refused(tmp_path, capsys, budget):
     exp = _write(tmp_path / "exp.json", GOOD)
     assert cli.main(["run", str(exp), "--record-budget", budget]) == 2

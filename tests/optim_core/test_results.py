@@ -238,6 +238,19 @@ def test_the_default_budget_thins_an_experiment_too_long_to_keep():
     assert rows * size / 10_000_001 <= results_module.RECORD_BUDGET_BYTES
 
 
+def test_the_default_budget_thins_a_grid_it_cannot_keep_three_rows_of_instead_of_refusing():
+    # 2 × 10⁵ float64 Adam starts: three rows take more than the 32 MiB default (runs the
+    # 256 MiB default before it ran), so the start and the end are kept, and said
+    starts = [[i / 1000, 0.5] for i in range(200_000)]
+    experiment = parse_experiment({"problem": "rosenbrock", "steps": 4, "starts": starts,
+                                   "runs": [{"optimizer": "Adam"}]})
+    three = results_module.MIN_RECORDED_STEPS * results_module.row_bytes(experiment)
+    assert results_module.RECORD_BUDGET_BYTES < three <= results_module.RECORD_LIMIT_BYTES
+    assert results_module.record_stride(experiment) == 4
+    with pytest.raises(ConfigError):  # a budget the caller sets is the limit too
+        results_module.record_stride(experiment, results_module.RECORD_BUDGET_BYTES + 1)
+
+
 # ---------------------------------------------------------------------------------- columns
 def test_columns_hold_every_run_along_the_first_axis_and_runs_are_views_of_them():
     result = run_experiment(ROSENBROCK)
@@ -484,6 +497,15 @@ def test_a_failing_replace_leaves_the_old_file(tmp_path, monkeypatch, diverging_
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
 
 
+@pytest.fixture(autouse=True)
+def _collector_as_found():
+    """Each test leaves Python's cyclic collector as it found it (the app's tests hand it to a
+    timer in the GUI thread; a test here turning it back on would change every later test)."""
+    was_on = gc.isenabled()
+    yield
+    (gc.enable if was_on else gc.disable)()
+
+
 def test_a_result_dropped_is_freed_at_once_with_its_records():
     gc.disable()  # freed by reference counting alone: the result is in no reference cycle
     try:
@@ -543,6 +565,7 @@ def test_the_collector_is_held_off_while_stepping_and_runs_again_after(monkeypat
         return real_step(self, k)
 
     monkeypatch.setattr(Session, "step", step)
+    gc.enable()  # on, as in a plain script (restored after the test)
     run_experiment(ROSENBROCK)
     with pytest.raises(ConfigError):
         run_experiment({**ROSENBROCK, "steps": -1})
