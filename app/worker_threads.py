@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import sys
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -147,9 +148,9 @@ def _release(lease: Lease) -> None:
             obj.moveToThread(gui)
             if delete:
                 obj.deleteLater()
-    lease.released.set()
-    with _lock:
+    with _lock:  # back in the pool before anyone waiting on the lease wakes (and takes one)
         _idle.append(lease.pooled)
+    lease.released.set()
     lease.pooled.porter.released.emit(lease)
 
 
@@ -188,7 +189,13 @@ def pool_size() -> int:
 def _end_pool() -> None:
     for pooled in _every:
         pooled.thread.quit()
-        pooled.thread.wait(EXIT_WAIT_MS)
+        if not pooled.thread.wait(EXIT_WAIT_MS):
+            # a job deaf to its cancel still runs (asked to stop when its window closed): wait
+            # for it, as a window's close once did. Qt destroys what is left at exit, and
+            # destroying a running QThread aborts the program with a core dump
+            print(f"Optimizer Lab: waiting for a job in {pooled.thread.objectName()!r} to end",
+                  file=sys.stderr, flush=True)
+            pooled.thread.wait()
 
 
 class _Stoppable(Protocol):

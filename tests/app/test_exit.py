@@ -29,3 +29,40 @@ def test_scripted_runs_exit_with_status_zero(tmp_path):
         statuses.append(result.returncode)
         assert out.stat().st_size > 0
     assert statuses == [0] * RUNS, f"exit statuses {statuses} (139 = crash at exit)"
+
+
+DEAF_JOB = """
+import sys, time
+sys.path.insert(0, {root!r})
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+app = QCoreApplication([])
+from app import worker_threads
+worker_threads.EXIT_WAIT_MS = 200
+
+class Deaf(QObject):
+    @Slot()
+    def work(self):
+        time.sleep(1.5)  # deaf to any cancel
+
+class Kick(QObject):
+    go = Signal()
+
+lease = worker_threads.Lease("deaf job")
+deaf = Deaf()
+lease.move_in(deaf)
+kick = Kick()
+kick.go.connect(deaf.work)
+kick.go.emit()
+time.sleep(0.2)
+sys.exit(0)
+"""
+
+
+def test_a_job_deaf_to_cancel_at_exit_is_waited_for_not_a_crash():
+    # a lab closed mid-job waits 2 s for its job; quitting while it still runs destroyed the
+    # pooled QThread running it: "QThread: Destroyed while thread … is still running", abort
+    result = subprocess.run([sys.executable, "-c", DEAF_JOB.format(root=str(ROOT))],
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert "waiting for a job in 'deaf job' to end" in result.stderr
