@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
 from app.gui_collector import collect_in_gui_thread, collect_when_gone
 from app.owned_timers import soon
-from app.worker_threads import Lease, stop_at_exit, stop_requested
+from app.worker_threads import Lease, current_lease, stop_at_exit, stop_requested
 
 if TYPE_CHECKING:
     from app.worker import Worker
@@ -82,7 +82,11 @@ class _Loader(QObject):
     def load(self) -> None:
         module = importlib.import_module(ENGINE_MODULE)
         if not stop_requested():  # not closed meanwhile
-            self.loaded.emit(module.Worker())
+            worker = module.Worker()
+            lease = current_lease()
+            if lease is not None:  # stopped before the window wires it in: it goes back too
+                lease.carry(worker, delete_when_back=True)
+            self.loaded.emit(worker)
 
 
 class Engine(QObject):

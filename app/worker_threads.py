@@ -90,6 +90,10 @@ class Lease:
         obj.moveToThread(self.pooled.thread)
         self.carried.append((obj, delete_when_back))
 
+    def carry(self, obj: QObject, *, delete_when_back: bool = False) -> None:
+        """Count ``obj``, made in the leased thread, among what goes back with the lease."""
+        self.carried.append((obj, delete_when_back))
+
     def isRunning(self) -> bool:
         return self.pooled is not None and not self.released.is_set()
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 import types
 
 import pytest
+import shiboken6
 from app_helpers import SIZE_HINTS, current
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 import app.engine
 from app import MainWindow
@@ -127,3 +129,31 @@ def test_what_is_asked_before_the_engine_waits_for_it(cold_window, qtbot, gate, 
     assert recent.menuAction().isEnabled()
     assert window.state.problem["name"] == "rosenbrock"  # deterministic: no minibatches
     assert not window.controls.playback.batch.isEnabled()
+
+
+def test_an_engine_stopped_as_its_worker_is_made_takes_that_worker_back(qtbot, monkeypatch):
+    # loaded(worker) queued to the window, then stop() before the window wired it in: the
+    # worker, made in the pooled engine thread, stayed in that thread (lent to the next window)
+    # and was dropped from the GUI thread
+    made: list[Worker] = []
+
+    def worker_made() -> Worker:
+        made.append(Worker())
+        return made[-1]
+
+    module = types.ModuleType("made_engine")
+    module.Worker = worker_made
+    monkeypatch.setitem(sys.modules, "made_engine", module)
+    monkeypatch.setattr(app.engine, "ENGINE_MODULE", "made_engine")
+    monkeypatch.setattr(app.engine, "engine_loaded", lambda: False)
+    engine = Engine()
+    engine.start()
+    deadline = time.monotonic() + 30
+    while not made and time.monotonic() < deadline:  # no events: _connect waits in the queue
+        time.sleep(0.01)
+    assert made, "the engine thread never made its worker"
+    assert engine.stop()
+    worker = made.pop()
+    qtbot.wait(50)  # the queued _connect (refused: stopped) and the deferred deletes
+    gui = QApplication.instance().thread()
+    assert not shiboken6.isValid(worker) or worker.thread() is gui
