@@ -353,22 +353,24 @@ def _write_csv(result: Mapping[str, Any], stream: BinaryIO) -> None:
                 steps = np.arange(len(run["loss"]))
             head = [r, run["label"], run["optimizer"]]
             status = run["status"]
+            effective_lr = run["effective_lr"]  # worked out on read: once a run, not a chunk
             for start in range(0, len(steps), WRITE_CHUNK_ROWS):
-                rows.writerows(_csv_rows(run, steps, start, head, status, finite_sum))
+                rows.writerows(_csv_rows(run, effective_lr, steps, start, head, status,
+                                         finite_sum))
         text.flush()
     finally:
         text.detach()  # leave the binary stream open for atomic_write to sync and close
 
 
-def _csv_rows(run: Mapping[str, Any], steps: np.ndarray, start: int, head: list[Any],
-              status: str, finite_sum: bool) -> Iterator[list[Any]]:
+def _csv_rows(run: Mapping[str, Any], effective_lr: np.ndarray, steps: np.ndarray, start: int,
+              head: list[Any], status: str, finite_sum: bool) -> Iterator[list[Any]]:
     stop = min(start + WRITE_CHUNK_ROWS, len(steps))
     points = _texts(run["trajectory"][start:stop])
     losses = _texts(run["loss"][start:stop])
     before = max(start - 1, 0)  # per-step arrays have no row for the start
     grads = _texts(run["grad"][before:stop - 1])
     clipped = np.asarray(run["clipped"][before:stop - 1], dtype=np.int64).tolist()
-    lrs = _texts(run["effective_lr"][before:stop - 1])
+    lrs = _texts(effective_lr[before:stop - 1])
     if finite_sum:
         full = _texts(run["full_grad"][before:stop - 1])
         samples = np.asarray(run["sample_grads"][before:stop - 1]).tolist()
