@@ -55,7 +55,7 @@ def set_live(root: QtWidgets.QWidget, live: bool) -> None:
     for item in _curves(root):
         # a PlotDataItem hands its own options to its curve on every setData: set them there
         curve = item.curve if isinstance(item, pg.PlotDataItem) else item
-        for holder in {id(item): item, id(curve): curve}.values():
+        for holder in (item,) if curve is item else (item, curve):
             holder.opts["antialias"] = not live
         pen = pg.mkPen(item.opts["pen"])
         if live and not is_plain(pen):

@@ -1,5 +1,7 @@
 """The window fits its screen, and the landscape keeps its share of a narrow window."""
 
+import contextlib
+
 import pytest
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtWidgets import QTabBar, QWidget
@@ -112,23 +114,31 @@ def test_docks_closed_while_folded_stay_closed(make_window, qtbot, at_scale):
     assert window.noise_dock.isHidden() and window.curvature_dock.isHidden()
 
 
-@pytest.mark.parametrize("scale", [1.0, 2.0])
-def test_the_network_workbench_fits_a_small_screen(qtbot, monkeypatch, at_scale, scale):
-    """It opened at 1280 × 800 whatever the screen, and at 2× could not be narrower than 1560."""
+@contextlib.contextmanager
+def workbench_on(qtbot, monkeypatch, at_scale, scale: float, screen: QRect):
+    """A network workbench shown at ``scale`` on a screen of ``screen``; closed after, its
+    engine thread ended."""
     from app.network_workbench import NetworkWorkbench
 
-    small = QRect(0, 0, 1024, 700)
-    monkeypatch.setattr(window_fit, "available_area", lambda _window: small)
+    monkeypatch.setattr(window_fit, "available_area", lambda _window: screen)
     at_scale(scale)
     window = NetworkWorkbench(speed=None)
     thread = window.engine._thread
     try:
         window.show()
         qtbot.waitExposed(window)
-        qtbot.waitUntil(lambda: small.contains(window.frameGeometry()), timeout=2000)
+        yield window
     finally:
         window.close()
         assert thread.wait(2000)
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_the_network_workbench_fits_a_small_screen(qtbot, monkeypatch, at_scale, scale):
+    """It opened at 1280 × 800 whatever the screen, and at 2× could not be narrower than 1560."""
+    small = QRect(0, 0, 1024, 700)
+    with workbench_on(qtbot, monkeypatch, at_scale, scale, small) as window:
+        qtbot.waitUntil(lambda: small.contains(window.frameGeometry()), timeout=2000)
 
 
 @pytest.mark.parametrize(("scale", "expected"), [(1.0, (1280, 800)), (1.5, (1920, 1080)),
@@ -190,19 +200,9 @@ def test_the_network_workbench_at_scale_fits_1280x800_without_scrolling(qtbot, m
     1560 px wide: on 1280 × 800 it scrolled sideways."""
     from PySide6.QtWidgets import QScrollArea
 
-    from app.network_workbench import NetworkWorkbench
-
-    monkeypatch.setattr(window_fit, "available_area", lambda _window: QRect(0, 0, 1280, 800))
-    at_scale(scale)
-    window = NetworkWorkbench(speed=None)
-    thread = window.engine._thread
-    try:
-        window.show()
-        qtbot.waitExposed(window)
+    screen = QRect(0, 0, 1280, 800)
+    with workbench_on(qtbot, monkeypatch, at_scale, scale, screen) as window:
         qtbot.waitUntil(lambda: window.width() <= 1280, timeout=2000)
         scroller = window.centralWidget()
         assert isinstance(scroller, QScrollArea)
         qtbot.waitUntil(lambda: scroller.horizontalScrollBar().maximum() == 0, timeout=2000)
-    finally:
-        window.close()
-        assert thread.wait(2000)
