@@ -22,6 +22,7 @@ from typing import Any
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from app.gui_collector import collect_in_gui_thread, collect_when_gone
+from app.slots import calling
 from app.worker_threads import Lease
 from optim_core.errors import ConfigError
 
@@ -83,7 +84,7 @@ class LabWindow(QtWidgets.QMainWindow):
         collect_when_gone(self)  # its panels hang in reference cycles: freed at once
         # Escape closes a lab, as it does a dialog
         close = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)
-        close.activated.connect(self.close)
+        close.activated.connect(calling(self.close))
 
     def start_worker(self, worker: QtCore.QObject) -> None:
         """Move ``worker`` to a thread lent to this window and wire its signals."""

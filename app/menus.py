@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 from app.arrows import ARROW_KINDS
 from app.lessons import LESSONS
 from app.presentation import SCALES
+from app.slots import calling
 from widgets.style import presentation_scale
 
 if TYPE_CHECKING:
@@ -62,9 +63,9 @@ def build(window: MainWindow) -> Actions:
     run = bar.addMenu("&Run")
     playback = window.controls.playback
     actions = Actions(
-        play=_action(window, run, "Play / Pause", "Space", playback.play_button.click),
-        step=_action(window, run, "Step", "Right", playback.step_button.click),
-        reset=_action(window, run, "Reset to the start", "R", window.reset_runs),
+        play=add_action(window, run, "Play / Pause", "Space", playback.play_button.click),
+        step=add_action(window, run, "Step", "Right", playback.step_button.click),
+        reset=add_action(window, run, "Reset to the start", "R", window.reset_runs),
         reset_view=QAction("Reset view", window),
         recent=recent,
     )
@@ -86,21 +87,23 @@ def build(window: MainWindow) -> Actions:
         view.addAction(dock.toggleViewAction())
     lab = bar.addMenu("&Lab")
     for link, title, shortcut, module, name in LABS:
-        actions.links[link] = _action(
+        actions.links[link] = add_action(
             window, lab, title, shortcut,
             lambda _=False, m=module, n=name: window.open_lab(lab_class(m, n)))
     help_menu = bar.addMenu("&Help")
-    _action(window, help_menu, "What am I looking at?", "F1", window.explain)
-    _action(window, help_menu, "About Optimizer Lab", None, window.about)
+    add_action(window, help_menu, "What am I looking at?", "F1", window.explain)
+    add_action(window, help_menu, "About Optimizer Lab", None, window.about)
     return actions
 
 
-def _action(window: QWidget, menu: QMenu, text: str,
-            shortcut: str | QKeySequence.StandardKey | None, slot: object) -> QAction:
+def add_action(window: QWidget, menu: QMenu, text: str,
+               shortcut: str | QKeySequence.StandardKey | None, slot: object) -> QAction:
+    """An action of ``window`` in ``menu`` calling ``slot``; its shortcut works anywhere in the
+    window."""
     action = QAction(text, window)
     if shortcut:
         action.setShortcut(QKeySequence(shortcut))
-    action.triggered.connect(slot)
+    action.triggered.connect(calling(slot))
     menu.addAction(action)
     window.addAction(action)  # shortcuts work while the menu bar is hidden or elsewhere focused
     return action
@@ -118,8 +121,8 @@ def _presentation_menu(window: MainWindow, menu: QMenu) -> None:
         group.addAction(action)
         action.triggered.connect(lambda _=False, s=scale: window.set_presentation_scale(s))
     menu.addSeparator()
-    switch = _action(window, menu, "Switch presentation mode on/off", "F5",
-                     lambda: window.set_presentation_scale(1.5 if current == 1 else 1.0))
+    switch = add_action(window, menu, "Switch presentation mode on/off", "F5",
+                        lambda: window.set_presentation_scale(1.5 if current == 1 else 1.0))
     switch.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+Shift+P")])
 
 
@@ -137,13 +140,13 @@ def _lessons_menu(window: MainWindow, menu: QMenu) -> None:
 
 def _file_menu(window: MainWindow, menu: QMenu) -> tuple[QMenu, QAction]:
     """Fill the File menu; returns its Open Recent submenu and the script export."""
-    _action(window, menu, "&New", QKeySequence.StandardKey.New, window.new_experiment)
-    _action(window, menu, "&Open…", QKeySequence.StandardKey.Open, lambda: _open(window))
+    add_action(window, menu, "&New", QKeySequence.StandardKey.New, window.new_experiment)
+    add_action(window, menu, "&Open…", QKeySequence.StandardKey.Open, lambda: _open(window))
     recent = menu.addMenu("Open &Recent")
     recent.aboutToShow.connect(lambda: _fill_recent(window, recent))
-    _action(window, menu, "&Save", QKeySequence.StandardKey.Save, lambda: _save(window))
-    _action(window, menu, "Save &As…", QKeySequence.StandardKey.SaveAs,
-            lambda: _save_as(window))
+    add_action(window, menu, "&Save", QKeySequence.StandardKey.Save, lambda: _save(window))
+    add_action(window, menu, "Save &As…", QKeySequence.StandardKey.SaveAs,
+               lambda: _save_as(window))
     menu.addSeparator()
     export = menu.addMenu("&Export")
     for title, panel in (("Landscape", window.landscape), ("Training loss", window.loss),
@@ -158,7 +161,7 @@ def _file_menu(window: MainWindow, menu: QMenu) -> tuple[QMenu, QAction]:
     export.addAction("Animation (GIF or MP4)…").triggered.connect(
         lambda: _export_animation(window))
     menu.addSeparator()
-    _action(window, menu, "&Quit", QKeySequence.StandardKey.Quit, window.close)
+    add_action(window, menu, "&Quit", QKeySequence.StandardKey.Quit, window.close)
     return recent, script
 
 

@@ -15,14 +15,14 @@ import copy
 import html
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from app import network_config as nc
 from app import window_fit
 from app.lr_sweep import LrSweepWindow
+from app.menus import add_action
 from app.network_controls import NO_SCHEDULE, NetworkControls
 from app.network_worker import DecisionGrids, Loaded, NetworkEngine, SliceResult, TrainingProgress
 from app.settings import write_json
@@ -167,31 +168,23 @@ class NetworkWorkbench(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu("&File")
-        self._action(file, "&Open…", QKeySequence.StandardKey.Open, self._open_dialog)
-        self._action(file, "Save &As…", QKeySequence.StandardKey.SaveAs, self._save_dialog)
+        add_action(self, file, "&Open…", QKeySequence.StandardKey.Open, self._open_dialog)
+        add_action(self, file, "Save &As…", QKeySequence.StandardKey.SaveAs, self._save_dialog)
         file.addSeparator()
-        self._action(file, "&Close", QKeySequence.StandardKey.Close, self.close)
+        add_action(self, file, "&Close", QKeySequence.StandardKey.Close, self.close)
         run = bar.addMenu("&Run")
         playback = self.controls.playback
-        self._action(run, "Play / Pause", "Space", playback.play_button.click)
-        self._action(run, "Step", "Right", playback.step_button.click)
-        self._action(run, "Reset to the start", "R", self.reset_runs)
+        add_action(self, run, "Play / Pause", "Space", playback.play_button.click)
+        add_action(self, run, "Step", "Right", playback.step_button.click)
+        add_action(self, run, "Reset to the start", "R", self.reset_runs)
         lab = bar.addMenu("&Lab")
-        self._action(lab, "&Learning-rate sweep…", "Ctrl+L", self.open_lr_sweep)
+        add_action(self, lab, "&Learning-rate sweep…", "Ctrl+L", self.open_lr_sweep)
         lessons = bar.addMenu("L&essons")
         for item in LESSONS:
             lessons.addAction(item["title"]).triggered.connect(
                 lambda _=False, item=item: self.open_lesson(item))
         if not LESSONS:
             lessons.addAction("(none yet)").setEnabled(False)
-
-    def _action(self, menu: Any, text: str, shortcut: Any, slot: Callable[[], None]) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        self.addAction(action)
-        return action
 
     def _connect(self) -> None:
         c, bar = self.controls, self.controls.playback

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
+from app.slots import calling
+
 
 def soon(owner: QObject, action: Callable[[], object], ms: int = 0) -> None:
     """Run ``action`` in ``ms`` milliseconds (when the event loop is next free, for 0), unless
@@ -19,5 +21,5 @@ def soon(owner: QObject, action: Callable[[], object], ms: int = 0) -> None:
     timer = QTimer(owner)
     timer.setSingleShot(True)
     timer.timeout.connect(action)
-    timer.timeout.connect(timer.deleteLater)
+    timer.timeout.connect(calling(timer.deleteLater))
     timer.start(ms)

@@ -100,7 +100,8 @@ def counts() -> dict[str, int]:
     settle()
     figures = {"threads": len(os.listdir("/proc/self/task")),
                "timers": sum(issubclass(type(o), QTimer) for o in gc.get_objects()),
-               "wrappers": own_wrappers(), "malloc": malloc_in_use()}
+               "wrappers": own_wrappers(), "malloc": malloc_in_use(),
+               "blocks": sys.getallocatedblocks()}
     # the styles' and cached items' drawings, kept up to the cache's limit (10 MB): emptied
     # before the RSS figures, as tests/app/test_lifecycle.py does
     QPixmapCache.clear()
@@ -173,6 +174,7 @@ def phase(name: str, cycles: int, one: Callable[[], None], limit_mb: float) -> b
     print(f"{name:<18} {cycles:>5} cycles {seconds / cycles:5.2f} s each | threads "
           f"{before['threads']} → {after['threads']}, timers {before['timers']} → "
           f"{after['timers']}, windows/panels alive {before['wrappers']} → {after['wrappers']} | "
+          f"Python blocks {(after['blocks'] - before['blocks']) / cycles:+.1f} per cycle, "
           f"malloc in use {(after['malloc'] - before['malloc']) / MB:+.1f} MB, "
           f"{(after['malloc_uncached'] - before['malloc_uncached']) / MB:+.1f} MB without "
           f"Qt's pixmap cache | RSS "

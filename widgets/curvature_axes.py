@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import Qt
 
 from widgets.curvature import LAMBDA_MAX_COLOR, LAMBDA_MIN_COLOR
@@ -47,9 +48,11 @@ class CurvatureAxes:
         self._redraw()
 
     def hide(self) -> None:
-        """Draw nothing."""
+        """Draw nothing (nothing to do once the items are deleted: the window is closing, its
+        dock hidden after its landscape went)."""
         self._data = None
-        self._redraw()
+        if all(shiboken6.isValid(item) for item in (*self._items, *self._halos)):
+            self._redraw()
 
     def segments(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The segments drawn, λ_min's first (for tests)."""

@@ -169,6 +169,11 @@ class _Field(QWidget):
     def set_value(self, value: Any) -> None:
         raise NotImplementedError
 
+    def _commit(self, value: object) -> None:
+        # a Python method, not ``committed.emit``: PySide 6.11 keeps an object for good per
+        # connection to a signal's emit (app/slots.py)
+        self.committed.emit(value)
+
 
 class _FloatField(_Field):
     def __init__(self, spec: Mapping[str, Any]) -> None:
@@ -180,7 +185,7 @@ class _FloatField(_Field):
         self._edit.setFieldName(spec["name"])
         self._edit.setRule(lambda x: is_allowed(spec, x), allowed_text(spec))
         self._edit.setHint(hint_text(spec))
-        self._edit.valueChanged.connect(self.committed.emit)
+        self._edit.valueChanged.connect(self._commit)
         self._edit.rejected.connect(self.rejected)
         self._layout.addWidget(self._edit)
 
@@ -198,7 +203,7 @@ class _IntField(_Field):
         self._spin.setRange(*_int_bounds(spec))
         self._spin.setKeyboardTracking(False)  # emit on Enter / focus out, not per keystroke
         self._spin.setToolTip(hint_text(spec))
-        self._spin.valueChanged.connect(self.committed.emit)
+        self._spin.valueChanged.connect(self._commit)
         self._layout.addWidget(self._spin)
 
     def value(self) -> int:
@@ -233,7 +238,7 @@ class _BoolField(_Field):
         super().__init__(spec)
         self._box = QCheckBox()
         self._box.setToolTip(hint_text(spec))
-        self._box.toggled.connect(self.committed.emit)
+        self._box.toggled.connect(self._commit)
         self._layout.addWidget(self._box)
         self._layout.addStretch(1)
 

@@ -66,3 +66,28 @@ def test_a_job_deaf_to_cancel_at_exit_is_waited_for_not_a_crash():
                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     assert "waiting for a job in 'deaf job' to end" in result.stderr
+
+
+LEFT_OPEN = """
+import sys, tempfile
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from app import MainWindow, SessionState, Settings
+folder = Path(tempfile.mkdtemp())
+window = MainWindow(SessionState.default(), Settings(folder / "c", folder / "d"))
+window.show()
+for _ in range(20):
+    app.processEvents()
+"""
+
+
+def test_a_window_left_open_at_exit_prints_no_traceback(tmp_path):
+    """A script (the bench scripts) that leaves the window to interpreter exit printed a
+    traceback: the curvature dock, hidden as the window went, redrew axes already deleted."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", LEFT_OPEN.format(root=str(ROOT))], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    assert "Traceback" not in result.stderr, result.stderr
